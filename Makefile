@@ -1,0 +1,51 @@
+# Every command the README gives goes through here.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: setup test lint pytest demo dev sam-check bench bench-fanout clean browser-deps
+
+$(BIN)/stoppress: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check uv
+	$(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/stoppress browser-deps
+
+# Headless Chromium for the service-worker tests (Debian's package; Playwright drives it).
+browser-deps:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "install Debian's chromium package for the browser tests"; fi; }
+
+lint: $(BIN)/stoppress
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/cfn-lint template.yaml
+	$(BIN)/checkov --quiet --compact --framework cloudformation -f template.yaml
+
+pytest: $(BIN)/stoppress
+	$(BIN)/pytest
+
+test: setup lint pytest
+
+demo: setup
+	$(BIN)/stoppress demo
+
+dev: setup
+	$(BIN)/stoppress dev --state-file .stoppress/state.json
+
+sam-check: setup
+	$(BIN)/python -m stoppress_dev.samcheck
+
+bench: setup
+	$(BIN)/python -m benchmarks.sender
+
+bench-fanout: setup
+	$(BIN)/python -m benchmarks.fanout
+
+clean:
+	rm -rf $(VENV) .aws-sam .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,1 @@
+"""stoppress: news articles in, versioned updates and browser push notifications out."""

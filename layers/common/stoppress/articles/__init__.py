@@ -1,0 +1,1 @@
+"""Articles: parsing uploaded files, and the versions stored for them."""

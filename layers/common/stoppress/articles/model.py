@@ -1,0 +1,118 @@
+"""The newsroom's words as types: articles, versions, and how a change is judged."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from stoppress.keys import ArticleId
+
+
+class Audience(StrEnum):
+    """Who hears about a version."""
+
+    NONE = "none"
+    FOLLOWERS = "followers"  # subscribers of topic article:<id>
+    ALL = "all"  # everyone subscribed to the site
+
+
+class Urgency(StrEnum):
+    """RFC 8030 Urgency values."""
+
+    VERY_LOW = "very-low"
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+
+
+class ChangeKind(StrEnum):
+    NEW = "new"
+    UPDATE = "update"
+    CORRECTION = "correction"
+
+
+SourceFormat = Literal["text", "markdown", "html"]
+
+
+class EditorOverrides(BaseModel):
+    """What an editor asked for in the file itself (front matter or a header line)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    notify: Audience | None = None
+    urgency: Urgency | None = None
+
+
+class Article(BaseModel):
+    """One parsed upload: what the file says, normalised."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: ArticleId
+    headline: str = Field(min_length=1, max_length=500)
+    dateline: str | None = None
+    updated_at: AwareDatetime | None = None
+    published_at: AwareDatetime | None = None
+    paragraphs: tuple[str, ...]
+    summary: str
+    tags: tuple[str, ...] = ()
+    overrides: EditorOverrides = EditorOverrides()
+    source_format: SourceFormat
+    # sha256 over the normalised headline, dateline and paragraphs: whitespace-
+    # and encoding-only differences hash the same.
+    content_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+    @property
+    def body(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+
+class SourceObject(BaseModel):
+    """The S3 object a version came from, and where it sits in S3's event order."""
+
+    model_config = ConfigDict(frozen=True)
+
+    bucket: str
+    key: str
+    version_id: str | None = None
+    sequencer: str | None = None
+    event_time: AwareDatetime
+    size: int | None = None
+
+
+class Version(BaseModel):
+    """An immutable stored version of an article."""
+
+    model_config = ConfigDict(frozen=True)
+
+    article_id: ArticleId
+    number: int = Field(ge=1)
+    headline: str
+    dateline: str | None = None
+    summary: str
+    # Either the body inline, or None with ``body_in_source`` set: the body is
+    # then read back from the source object's S3 version.
+    body: str | None = None
+    body_in_source: bool = False
+    change: ChangeKind
+    audience: Audience
+    urgency: Urgency = Urgency.NORMAL
+    content_hash: str
+    tags: tuple[str, ...] = ()
+    source: SourceObject
+    article_updated_at: AwareDatetime | None = None
+    created_at: AwareDatetime
+
+
+class Head(BaseModel):
+    """The article's current state: the latest version and the newest event seen."""
+
+    model_config = ConfigDict(frozen=True)
+
+    article_id: ArticleId
+    version: int = Field(ge=1)
+    content_hash: str
+    headline: str
+    source: SourceObject
+    updated_at: datetime

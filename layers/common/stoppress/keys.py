@@ -1,0 +1,90 @@
+"""Identifiers and the table's key layout, in one place.
+
+Every pk/sk string the package reads or writes is built here, so the table
+layout can change without rippling through the domain code.
+"""
+
+import hashlib
+import re
+import unicodedata
+from typing import Annotated, Final
+
+from pydantic import Field
+
+ARTICLE_PREFIX: Final = "articles/"
+ARTICLE_ID_PATTERN: Final = r"^[a-z0-9](?:[a-z0-9-]{0,118}[a-z0-9])?$"
+SUB_ID_PATTERN: Final = r"^[0-9a-f]{32}$"
+
+ArticleId = Annotated[str, Field(pattern=ARTICLE_ID_PATTERN)]
+SubscriptionId = Annotated[str, Field(pattern=SUB_ID_PATTERN)]
+
+TOPIC_ALL: Final = "all"
+ARTICLE_TOPIC_PREFIX: Final = "article:"
+
+HEAD_SK: Final = "HEAD"
+SUB_SK: Final = "SUB"
+VERSION_SK_PREFIX: Final = "VERSION#"
+
+
+def article_id_from_key(key: str) -> str:
+    """Derive a stable, URL-safe article id from an S3 key.
+
+    ``articles/2024/NATO Resumes Contacts.txt`` -> ``2024-nato-resumes-contacts``:
+    the prefix and extension go, accents fold to ASCII, anything else becomes a
+    hyphen. The same story uploaded as .txt, .md or .html keeps one id.
+    """
+    path = key[len(ARTICLE_PREFIX) :] if key.startswith(ARTICLE_PREFIX) else key
+    stem, dot, ext = path.rpartition(".")
+    if dot and "/" not in ext and 0 < len(ext) <= 5:
+        path = stem
+    ascii_path = unicodedata.normalize("NFKD", path).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_path.lower()).strip("-")[:120].strip("-")
+    if not slug:
+        raise ValueError(f"no usable article id in key {key!r}")
+    return slug
+
+
+def subscription_id(endpoint: str) -> str:
+    """The subscription id is a hash of its endpoint, so re-subscribing replaces."""
+    return hashlib.sha256(endpoint.encode()).hexdigest()[:32]
+
+
+def shard_of(sub_id: str, shard_count: int) -> int:
+    """Which topic shard a subscription lives in; stable for a given shard count."""
+    return int(sub_id[:8], 16) % shard_count
+
+
+def article_topic(article_id: str) -> str:
+    return f"{ARTICLE_TOPIC_PREFIX}{article_id}"
+
+
+def article_pk(article_id: str) -> str:
+    return f"ARTICLE#{article_id}"
+
+
+def version_sk(number: int) -> str:
+    return f"{VERSION_SK_PREFIX}{number:06d}"
+
+
+def delivery_sk(number: int) -> str:
+    return f"DELIVERY#{number:06d}"
+
+
+def job_claim_sk(number: int, topic: str, shard: int) -> str:
+    return f"JOB#{number:06d}#{topic}#{shard}"
+
+
+def subscription_pk(sub_id: str) -> str:
+    return f"SUB#{sub_id}"
+
+
+def topic_pk(topic: str, shard: int) -> str:
+    return f"TOPIC#{topic}#{shard}"
+
+
+def topic_member_sk(sub_id: str) -> str:
+    return f"SUB#{sub_id}"
+
+
+def rejection_pk(source_key: str) -> str:
+    return f"REJECTED#{source_key}"

@@ -1,0 +1,86 @@
+"""Function settings: pydantic models over the environment, validated once.
+
+Each handler asks for its own model with ``load_settings(Model)`` on first use
+(never at import time); a missing or malformed variable fails loudly with its
+name.
+"""
+
+import os
+from functools import cache
+from typing import Annotated, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from stoppress.errors import SettingsError
+
+DEFAULT_PUSH_HOSTS = (
+    "fcm.googleapis.com",
+    "updates.push.services.mozilla.com",
+    "push.apple.com",
+    "notify.windows.com",
+)
+
+
+class _Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+
+
+HostList = Annotated[tuple[str, ...], Field(min_length=1)]
+
+
+def _split_hosts(value: object) -> object:
+    if isinstance(value, str):
+        return tuple(h.strip().lower().lstrip(".") for h in value.split(",") if h.strip())
+    return value
+
+
+class IngestSettings(_Settings):
+    table_name: str = Field(alias="TABLE_NAME", min_length=1)
+    # Bodies larger than this stay in S3 and the version keeps a pointer.
+    inline_body_limit: int = Field(alias="INLINE_BODY_LIMIT", default=100_000, gt=0)
+
+
+class PushEndpointSettings(_Settings):
+    allowed_push_hosts: HostList = Field(alias="ALLOWED_PUSH_HOSTS", default=DEFAULT_PUSH_HOSTS)
+    # Loopback push services exist only on a developer's machine.
+    allow_loopback_endpoints: bool = Field(alias="ALLOW_LOOPBACK_PUSH_ENDPOINTS", default=False)
+
+    _hosts = field_validator("allowed_push_hosts", mode="before")(_split_hosts)
+
+
+class SubscribeSettings(PushEndpointSettings):
+    table_name: str = Field(alias="TABLE_NAME", min_length=1)
+    vapid_public_key_parameter: str = Field(alias="VAPID_PUBLIC_KEY_PARAMETER", min_length=1)
+    topic_shards: int = Field(alias="TOPIC_SHARDS", default=16, ge=1, le=1000)
+
+
+class NotifySettings(_Settings):
+    table_name: str = Field(alias="TABLE_NAME", min_length=1)
+    push_queue_url: str = Field(alias="PUSH_QUEUE_URL", min_length=1)
+    site_base_url: str = Field(alias="SITE_BASE_URL", pattern=r"^https?://")
+    topic_shards: int = Field(alias="TOPIC_SHARDS", default=16, ge=1, le=1000)
+
+
+class SendSettings(PushEndpointSettings):
+    table_name: str = Field(alias="TABLE_NAME", min_length=1)
+    push_queue_url: str = Field(alias="PUSH_QUEUE_URL", min_length=1)
+    vapid_private_key_parameter: str = Field(alias="VAPID_PRIVATE_KEY_PARAMETER", min_length=1)
+    vapid_subject: str = Field(alias="VAPID_SUBJECT", pattern=r"^(mailto:|https://)")
+    max_in_flight: int = Field(alias="PUSH_MAX_IN_FLIGHT", default=128, ge=1, le=2048)
+    request_timeout: float = Field(alias="PUSH_REQUEST_TIMEOUT", default=10.0, gt=0, le=60)
+    max_attempts: int = Field(alias="PUSH_MAX_ATTEMPTS", default=5, ge=1, le=20)
+
+
+S = TypeVar("S", bound=_Settings)
+
+
+@cache
+def load_settings(model: type[S]) -> S:
+    """Read ``model`` from the environment once per process."""
+    try:
+        return model.model_validate(dict(os.environ))
+    except ValidationError as e:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()
+        )
+        raise SettingsError(f"invalid settings for {model.__name__}: {problems}") from e
