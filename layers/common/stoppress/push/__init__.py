@@ -1,0 +1,1 @@
+"""Web Push: the payload contract, fan-out planning and push jobs."""
