@@ -1,0 +1,72 @@
+"""The push job: one SQS message asking SendFunction to notify one topic shard.
+
+NotifyFunction enqueues one job per topic shard with ``recipients`` unset (send
+to every member of the shard). SendFunction re-enqueues the recipients it could
+not reach yet as a new job with ``recipients`` set and ``attempt`` + 1, so a
+retry never reaches anyone who already got the message.
+"""
+
+import hashlib
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from stoppress.articles.model import Urgency
+from stoppress.keys import ArticleId, SubscriptionId
+
+# RFC 8030 §5.4: the Topic header is at most 32 characters of the base64url alphabet.
+TopicHeader = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
+
+
+class Recipient(BaseModel):
+    """What sending needs about one subscriber: where to push and the keys to encrypt for."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sub_id: SubscriptionId
+    endpoint: str = Field(min_length=1, max_length=2048)
+    p256dh: str = Field(min_length=1, max_length=200)
+    auth: str = Field(min_length=1, max_length=100)
+
+
+class PushJob(BaseModel):
+    """Send one version's notification to one topic shard (or to named recipients only)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    article_id: ArticleId
+    version: int = Field(ge=1)
+    topic: str = Field(min_length=1, max_length=200)
+    shard: int = Field(ge=0)
+    # The contract JSON of DESIGN.md §6, built once by NotifyFunction.
+    payload: dict[str, Any]
+    urgency: Urgency = Urgency.NORMAL
+    ttl: int = Field(default=86_400, ge=0, le=2_419_200)
+    topic_header: TopicHeader
+    # None: every member of the shard. A tuple: a retry, only these subscribers.
+    recipients: tuple[Recipient, ...] | None = None
+    attempt: int = Field(default=0, ge=0)
+
+    def to_message(self) -> str:
+        """The SQS message body (JSON)."""
+        return self.model_dump_json(exclude_none=True)
+
+    @classmethod
+    def from_message(cls, body: str) -> "PushJob":
+        """Parse an SQS message body; raises pydantic's ValidationError on a malformed job."""
+        return cls.model_validate_json(body)
+
+    @property
+    def job_id(self) -> str:
+        """Stable id of this exact job: the same message delivered twice has the same id.
+
+        Covers article, version, topic, shard, attempt and (for retries) the
+        recipient set, so a retry job is a different job from its parent.
+        """
+        h = hashlib.sha256()
+        h.update(f"{self.article_id}\n{self.version}\n{self.topic}\n{self.shard}\n".encode())
+        h.update(f"{self.attempt}\n".encode())
+        if self.recipients is not None:
+            for sub_id in sorted(r.sub_id for r in self.recipients):
+                h.update(sub_id.encode())
+        return h.hexdigest()[:32]
