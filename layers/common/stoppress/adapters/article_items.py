@@ -1,0 +1,136 @@
+"""Explicit mapping between article domain models and their DynamoDB items.
+
+Items here are plain Python values (what boto3's TypeSerializer takes and its
+TypeDeserializer gives back: numbers may come back as ``Decimal``). Keys come
+from ``stoppress.keys``; optional fields are left out rather than stored as
+nulls, so a stream filter or a reader can test for presence.
+"""
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from stoppress.articles.model import Audience, ChangeKind, Head, SourceObject, Urgency, Version
+from stoppress.keys import HEAD_SK, article_pk, version_sk
+
+VERSION_TYPE = "version"
+HEAD_TYPE = "head"
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+def _source_fields(source: SourceObject) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "source_bucket": source.bucket,
+        "source_key": source.key,
+        "source_event_time": _iso(source.event_time),
+    }
+    if source.version_id is not None:
+        fields["source_version_id"] = source.version_id
+    if source.sequencer is not None:
+        fields["source_sequencer"] = source.sequencer
+    if source.size is not None:
+        fields["source_size"] = source.size
+    return fields
+
+
+def _source_from(item: Mapping[str, Any]) -> SourceObject:
+    size = item.get("source_size")
+    return SourceObject(
+        bucket=item["source_bucket"],
+        key=item["source_key"],
+        version_id=item.get("source_version_id"),
+        sequencer=item.get("source_sequencer"),
+        event_time=datetime.fromisoformat(item["source_event_time"]),
+        size=int(size) if size is not None else None,
+    )
+
+
+def version_to_item(version: Version) -> dict[str, Any]:
+    """The VERSION#n item for ``version`` (without DynamoDB type descriptors)."""
+    item: dict[str, Any] = {
+        "pk": article_pk(version.article_id),
+        "sk": version_sk(version.number),
+        "type": VERSION_TYPE,
+        "article_id": version.article_id,
+        "number": version.number,
+        "headline": version.headline,
+        "summary": version.summary,
+        "body_in_source": version.body_in_source,
+        "change": version.change.value,
+        "audience": version.audience.value,
+        "urgency": version.urgency.value,
+        "content_hash": version.content_hash,
+        "tags": list(version.tags),
+        "created_at": _iso(version.created_at),
+        **_source_fields(version.source),
+    }
+    if version.dateline is not None:
+        item["dateline"] = version.dateline
+    if version.body is not None:
+        item["body"] = version.body
+    if version.article_updated_at is not None:
+        item["article_updated_at"] = _iso(version.article_updated_at)
+    return item
+
+
+def version_from_item(item: Mapping[str, Any]) -> Version:
+    """The domain ``Version`` from a stored VERSION item (plain or deserialised values)."""
+    updated = item.get("article_updated_at")
+    return Version(
+        article_id=item["article_id"],
+        number=int(item["number"]),
+        headline=item["headline"],
+        dateline=item.get("dateline"),
+        summary=item["summary"],
+        body=item.get("body"),
+        body_in_source=bool(item.get("body_in_source", False)),
+        change=ChangeKind(item["change"]),
+        audience=Audience(item["audience"]),
+        urgency=Urgency(item.get("urgency", Urgency.NORMAL.value)),
+        content_hash=item["content_hash"],
+        tags=tuple(item.get("tags") or ()),
+        source=_source_from(item),
+        article_updated_at=datetime.fromisoformat(updated) if updated else None,
+        created_at=datetime.fromisoformat(item["created_at"]),
+    )
+
+
+def head_to_item(head: Head) -> dict[str, Any]:
+    """The HEAD item: latest version number and hash, and its source's place in event order."""
+    return {
+        "pk": article_pk(head.article_id),
+        "sk": HEAD_SK,
+        "type": HEAD_TYPE,
+        "article_id": head.article_id,
+        "version": head.version,
+        "content_hash": head.content_hash,
+        "headline": head.headline,
+        "updated_at": _iso(head.updated_at),
+        **_source_fields(head.source),
+    }
+
+
+def head_from_item(item: Mapping[str, Any]) -> Head:
+    return Head(
+        article_id=item["article_id"],
+        version=int(item["version"]),
+        content_hash=item["content_hash"],
+        headline=item["headline"],
+        source=_source_from(item),
+        updated_at=datetime.fromisoformat(item["updated_at"]),
+    )
+
+
+def head_for(version: Version, *, updated_at: datetime) -> Head:
+    """The head that points at ``version``."""
+    return Head(
+        article_id=version.article_id,
+        version=version.number,
+        content_hash=version.content_hash,
+        headline=version.headline,
+        source=version.source,
+        updated_at=updated_at,
+    )
