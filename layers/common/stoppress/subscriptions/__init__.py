@@ -1,0 +1,1 @@
+"""Push subscriptions: who is notified, about which topics, and the rules they must meet."""
