@@ -1,0 +1,138 @@
+"""The push payload: what the service worker (or Safari's declarative Web Push) receives.
+
+The shape is a contract (DESIGN.md §6). It is built once per version and
+shared by every job; the sender only encodes it. Size is measured on the same
+compact UTF-8 encoding the sender puts on the wire (``encode_payload``), and
+only the notification text is ever shortened, so the JSON always parses.
+"""
+
+import base64
+import hashlib
+import json
+from collections.abc import Mapping
+from copy import deepcopy
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from stoppress.articles.model import ChangeKind, Version
+
+# The smallest plaintext limit among the big push services is about 4 KB minus
+# encryption overhead; 2,700 bytes leaves room for every one of them.
+MAX_PAYLOAD_BYTES: Final = 2_700
+ELLIPSIS: Final = "…"
+WEB_PUSH_MAGIC: Final = 8030
+TOPIC_HEADER_LENGTH: Final = 32
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def article_url(site_base_url: str, article_id: str) -> str:
+    return f"{site_base_url.rstrip('/')}/articles/{article_id}"
+
+
+def article_tag(article_id: str) -> str:
+    """Stable per article, so an update replaces the notification it follows."""
+    return f"article-{article_id}"
+
+
+def topic_header(article_id: str) -> str:
+    """RFC 8030 Topic: at most 32 base64url characters, stable per article.
+
+    A push service keeps only the newest queued message per Topic, so an update
+    replaces a still-undelivered earlier version instead of arriving after it.
+    """
+    digest = hashlib.sha256(article_id.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()[:TOPIC_HEADER_LENGTH]
+
+
+def encode_payload(payload: Mapping[str, Any]) -> bytes:
+    """The bytes the sender encrypts: compact JSON, UTF-8, no ASCII escaping."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def build_payload(
+    version: Version, *, site_base_url: str, max_bytes: int = MAX_PAYLOAD_BYTES
+) -> dict[str, Any]:
+    """The contract payload for ``version``, encoded size at most ``max_bytes``."""
+    when = version.article_updated_at or version.created_at
+    payload: dict[str, Any] = {
+        "web_push": WEB_PUSH_MAGIC,
+        "notification": {
+            "title": version.headline,
+            "body": version.summary,
+            "navigate": article_url(site_base_url, version.article_id),
+            "tag": article_tag(version.article_id),
+            "timestamp": (when - _EPOCH) // timedelta(milliseconds=1),
+            "lang": "en",
+        },
+        "article": {
+            "id": version.article_id,
+            "version": version.number,
+            # The service worker only tells a first alert from a replacement
+            # (it sets renotify for the latter); corrections that reach it are updates.
+            "change": "new" if version.change is ChangeKind.NEW else "update",
+        },
+    }
+    return shrink_payload(payload, max_bytes)
+
+
+def shrink_payload(payload: Mapping[str, Any], max_bytes: int) -> dict[str, Any]:
+    """A copy of ``payload`` whose encoding fits in ``max_bytes``.
+
+    The body is cut first, on a word boundary with an ellipsis; only if an empty
+    body is still too long is the title cut the same way. Everything else (URL,
+    tag, ids) is needed by the service worker and is left whole. Raises
+    ValueError when even that cannot fit.
+    """
+    shrunk = deepcopy(dict(payload))
+    if len(encode_payload(shrunk)) <= max_bytes:
+        return shrunk
+    notification = shrunk["notification"]
+    for field in ("body", "title"):
+        text = notification.get(field) or ""
+        keep = _longest_fitting_prefix(shrunk, field, text, max_bytes)
+        if keep is not None:
+            notification[field] = _truncate(text, keep)
+            return shrunk
+        notification[field] = ""
+    raise ValueError(f"payload cannot fit in {max_bytes} bytes even without body and title")
+
+
+def _longest_fitting_prefix(
+    payload: dict[str, Any], field: str, text: str, max_bytes: int
+) -> int | None:
+    """Largest n such that the payload with ``_truncate(text, n)`` in ``field`` fits."""
+    notification = payload["notification"]
+
+    def fits(n: int) -> bool:
+        notification[field] = _truncate(text, n)
+        return len(encode_payload(payload)) <= max_bytes
+
+    if not fits(0):
+        return None
+    low, high = 0, len(text)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if fits(mid):
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def _truncate(text: str, n: int) -> str:
+    """``text`` cut to at most ``n`` characters on a word boundary, with an ellipsis."""
+    if n >= len(text):
+        return text
+    if n <= 0:
+        return ""
+    cut = text[:n]
+    if not text[n].isspace():
+        space = max(cut.rfind(" "), cut.rfind("\n"), cut.rfind("\t"))
+        # One long "word" (a URL, a name in a script without spaces) is cut mid-word
+        # rather than dropped entirely.
+        if space > 0:
+            cut = cut[:space]
+    cut = cut.rstrip().rstrip(",;:-–—")
+    if not cut:
+        return ""
+    return cut + ELLIPSIS

@@ -1,0 +1,60 @@
+"""Fan-out planning: which topic shards hear about a version, as one push job each.
+
+Subscribers are spread over ``shards`` shards per topic (``keys.shard_of``), so
+one version becomes ``shards`` small jobs that SendFunction instances run in
+parallel, each paging through one shard's members.
+"""
+
+from typing import Final
+
+from stoppress.articles.model import Audience, Urgency, Version
+from stoppress.keys import TOPIC_ALL, article_topic
+from stoppress.push.jobs import PushJob
+from stoppress.push.payload import build_payload, topic_header
+
+# A day-old update is no longer news; push services drop it rather than deliver it late.
+DEFAULT_TTL: Final = 86_400
+BREAKING_TAG: Final = "breaking"
+
+
+def audience_topic(version: Version) -> str | None:
+    """The topic whose subscribers hear about ``version``; None when nobody does."""
+    if version.audience is Audience.ALL:
+        return TOPIC_ALL
+    if version.audience is Audience.FOLLOWERS:
+        return article_topic(version.article_id)
+    return None
+
+
+def push_urgency(version: Version) -> Urgency:
+    """The version's urgency, raised to high for a story tagged breaking."""
+    if any(tag.strip().lower() == BREAKING_TAG for tag in version.tags):
+        return Urgency.HIGH
+    return version.urgency
+
+
+def plan_fanout(
+    version: Version, *, shards: int, site_base_url: str, ttl: int = DEFAULT_TTL
+) -> list[PushJob]:
+    """One push job per shard of the version's audience topic (none for audience none)."""
+    if shards < 1:
+        raise ValueError(f"shards must be at least 1, got {shards}")
+    topic = audience_topic(version)
+    if topic is None:
+        return []
+    payload = build_payload(version, site_base_url=site_base_url)
+    urgency = push_urgency(version)
+    header = topic_header(version.article_id)
+    return [
+        PushJob(
+            article_id=version.article_id,
+            version=version.number,
+            topic=topic,
+            shard=shard,
+            payload=payload,
+            urgency=urgency,
+            ttl=ttl,
+            topic_header=header,
+        )
+        for shard in range(shards)
+    ]

@@ -1,0 +1,167 @@
+"""The push payload contract: shape, size bound, body truncation and the Topic header."""
+
+import base64
+import hashlib
+import json
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from stoppress.articles.model import Audience, ChangeKind, SourceObject, Version
+from stoppress.push.payload import (
+    ELLIPSIS,
+    MAX_PAYLOAD_BYTES,
+    build_payload,
+    encode_payload,
+    shrink_payload,
+    topic_header,
+)
+
+SITE = "https://news.example/"
+CREATED = datetime(2026, 11, 26, 9, 30, 15, 250000, tzinfo=UTC)
+
+
+def make_version(**changes: object) -> Version:
+    fields: dict[str, object] = {
+        "article_id": "2024-nato-resumes-contacts",
+        "number": 1,
+        "headline": "NATO resumes contacts with Moscow",
+        "summary": "Alliance envoys meet for the first time in two years.",
+        "change": ChangeKind.NEW,
+        "audience": Audience.ALL,
+        "content_hash": "0" * 64,
+        "source": SourceObject(bucket="b", key="articles/2024/nato.txt", event_time=CREATED),
+        "created_at": CREATED,
+    }
+    fields.update(changes)
+    return Version.model_validate(fields)
+
+
+def test_payload_has_the_contract_shape() -> None:
+    payload = build_payload(make_version(), site_base_url=SITE)
+
+    assert payload == {
+        "web_push": 8030,
+        "notification": {
+            "title": "NATO resumes contacts with Moscow",
+            "body": "Alliance envoys meet for the first time in two years.",
+            "navigate": "https://news.example/articles/2024-nato-resumes-contacts",
+            "tag": "article-2024-nato-resumes-contacts",
+            "timestamp": 1_795_685_415_250,
+            "lang": "en",
+        },
+        "article": {"id": "2024-nato-resumes-contacts", "version": 1, "change": "new"},
+    }
+    assert json.loads(encode_payload(payload)) == payload
+
+
+def test_timestamp_prefers_the_articles_own_update_time() -> None:
+    updated = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+    payload = build_payload(make_version(article_updated_at=updated), site_base_url=SITE)
+    assert payload["notification"]["timestamp"] == int(updated.timestamp()) * 1000
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [(ChangeKind.NEW, "new"), (ChangeKind.UPDATE, "update"), (ChangeKind.CORRECTION, "update")],
+)
+def test_every_non_new_change_is_an_update(change: ChangeKind, expected: str) -> None:
+    payload = build_payload(make_version(number=3, change=change), site_base_url=SITE)
+    assert payload["article"] == {
+        "id": "2024-nato-resumes-contacts",
+        "version": 3,
+        "change": expected,
+    }
+
+
+def test_navigate_joins_base_url_without_double_slash() -> None:
+    for base in ("https://news.example", "https://news.example/", "https://news.example//"):
+        payload = build_payload(make_version(), site_base_url=base)
+        assert payload["notification"]["navigate"] == (
+            "https://news.example/articles/2024-nato-resumes-contacts"
+        )
+
+
+def test_long_summary_is_cut_on_a_word_boundary_and_the_json_stays_whole() -> None:
+    words = [f"word{i}" for i in range(2000)]
+    summary = " ".join(words)
+    payload = build_payload(make_version(summary=summary), site_base_url=SITE)
+
+    encoded = encode_payload(payload)
+    assert len(encoded) <= MAX_PAYLOAD_BYTES
+    assert len(encoded) > MAX_PAYLOAD_BYTES - 20  # cut close to the limit, not far below
+    body = payload["notification"]["body"]
+    assert body.endswith(ELLIPSIS)
+    kept = body.removesuffix(ELLIPSIS).split(" ")
+    assert kept == words[: len(kept)]  # whole words only
+    assert payload["notification"]["title"] == "NATO resumes contacts with Moscow"
+    assert json.loads(encoded)["article"]["id"] == "2024-nato-resumes-contacts"
+
+
+def test_multibyte_and_escaped_text_is_measured_in_encoded_bytes() -> None:
+    summary = 'Ελληνικά «quoted» "text" \\ 新闻 ' * 200
+    payload = build_payload(make_version(summary=summary), site_base_url=SITE)
+    assert len(encode_payload(payload)) <= MAX_PAYLOAD_BYTES
+    assert payload["notification"]["body"].endswith(ELLIPSIS)
+
+
+def test_a_payload_that_fits_is_left_alone() -> None:
+    payload = build_payload(make_version(), site_base_url=SITE)
+    assert shrink_payload(payload, MAX_PAYLOAD_BYTES) == payload
+
+
+def test_shrink_returns_a_copy_that_fits_and_keeps_the_original() -> None:
+    payload = build_payload(make_version(), site_base_url=SITE)
+    original = json.loads(json.dumps(payload))
+    limit = len(encode_payload(payload)) - 20
+
+    smaller = shrink_payload(payload, limit)
+
+    assert payload == original
+    assert len(encode_payload(smaller)) <= limit
+    assert smaller["notification"]["body"] == "Alliance envoys meet for the…"
+    assert smaller["notification"]["navigate"] == payload["notification"]["navigate"]
+
+
+def test_shrink_cuts_the_title_only_once_the_body_is_gone() -> None:
+    payload = build_payload(
+        make_version(headline="One two three four five six seven eight"), site_base_url=SITE
+    )
+    without_body = dict(payload, notification=dict(payload["notification"], body=""))
+    limit = len(encode_payload(without_body)) - 10
+
+    smaller = shrink_payload(payload, limit)
+
+    assert smaller["notification"]["body"] == ""
+    assert smaller["notification"]["title"] == "One two three four five…"
+    assert len(encode_payload(smaller)) <= limit
+
+
+def test_shrink_refuses_an_impossible_limit() -> None:
+    payload = build_payload(make_version(), site_base_url=SITE)
+    with pytest.raises(ValueError, match="cannot fit"):
+        shrink_payload(payload, 100)
+
+
+@given(
+    summary=st.text(min_size=0, max_size=4000),
+    limit=st.integers(min_value=600, max_value=MAX_PAYLOAD_BYTES),
+)
+def test_shrunk_payload_always_fits_and_stays_a_prefix(summary: str, limit: int) -> None:
+    payload = build_payload(make_version(summary=summary), site_base_url=SITE)
+    smaller = shrink_payload(payload, limit)
+
+    assert len(encode_payload(smaller)) <= limit
+    body = smaller["notification"]["body"]
+    assert summary.startswith(body.removesuffix(ELLIPSIS))
+
+
+def test_topic_header_is_32_base64url_chars_of_the_ids_hash() -> None:
+    header = topic_header("2024-nato-resumes-contacts")
+    digest = hashlib.sha256(b"2024-nato-resumes-contacts").digest()
+    assert header == base64.urlsafe_b64encode(digest).decode()[:32]
+    assert len(header) == 32
+    assert set(header) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    assert topic_header("another-story") != header

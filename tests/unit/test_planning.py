@@ -1,0 +1,95 @@
+"""Fan-out planning: the audience decides the topic, the shard count the number of jobs."""
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from stoppress.articles.model import Audience, ChangeKind, SourceObject, Urgency, Version
+from stoppress.push.jobs import PushJob
+from stoppress.push.payload import build_payload, topic_header
+from stoppress.push.planning import plan_fanout
+
+SITE = "https://news.example"
+CREATED = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
+
+
+def make_version(**changes: object) -> Version:
+    fields: dict[str, object] = {
+        "article_id": "storm-warning",
+        "number": 1,
+        "headline": "Storm warning for the coast",
+        "summary": "Gusts up to 120 km/h expected tonight.",
+        "change": ChangeKind.NEW,
+        "audience": Audience.ALL,
+        "content_hash": "a" * 64,
+        "source": SourceObject(bucket="b", key="articles/storm-warning.md", event_time=CREATED),
+        "created_at": CREATED,
+    }
+    fields.update(changes)
+    return Version.model_validate(fields)
+
+
+def test_audience_all_gets_one_job_per_shard_of_topic_all() -> None:
+    version = make_version()
+    jobs = plan_fanout(version, shards=4, site_base_url=SITE)
+
+    assert [(j.topic, j.shard) for j in jobs] == [("all", 0), ("all", 1), ("all", 2), ("all", 3)]
+    expected_payload = build_payload(version, site_base_url=SITE)
+    for job in jobs:
+        assert job.article_id == "storm-warning"
+        assert job.version == 1
+        assert job.payload == expected_payload
+        assert job.ttl == 86_400
+        assert job.urgency is Urgency.NORMAL
+        assert job.topic_header == topic_header("storm-warning")
+        assert job.recipients is None
+        assert job.attempt == 0
+
+
+def test_followers_get_the_articles_own_topic() -> None:
+    version = make_version(number=2, change=ChangeKind.UPDATE, audience=Audience.FOLLOWERS)
+    jobs = plan_fanout(version, shards=3, site_base_url=SITE)
+
+    assert [(j.topic, j.shard) for j in jobs] == [
+        ("article:storm-warning", 0),
+        ("article:storm-warning", 1),
+        ("article:storm-warning", 2),
+    ]
+    assert {j.payload["article"]["change"] for j in jobs} == {"update"}
+    assert {j.version for j in jobs} == {2}
+
+
+def test_audience_none_plans_nothing() -> None:
+    version = make_version(number=3, change=ChangeKind.CORRECTION, audience=Audience.NONE)
+    assert plan_fanout(version, shards=16, site_base_url=SITE) == []
+
+
+@pytest.mark.parametrize(
+    ("urgency", "tags", "expected"),
+    [
+        (Urgency.LOW, (), Urgency.LOW),
+        (Urgency.HIGH, (), Urgency.HIGH),
+        (Urgency.NORMAL, ("weather", "Breaking"), Urgency.HIGH),
+        (Urgency.VERY_LOW, ("breaking",), Urgency.HIGH),
+    ],
+)
+def test_urgency_comes_from_the_version_and_breaking_is_high(
+    urgency: Urgency, tags: tuple[str, ...], expected: Urgency
+) -> None:
+    jobs = plan_fanout(make_version(urgency=urgency, tags=tags), shards=1, site_base_url=SITE)
+    assert [j.urgency for j in jobs] == [expected]
+
+
+def test_jobs_survive_the_queue_round_trip() -> None:
+    jobs = plan_fanout(make_version(), shards=2, site_base_url=SITE)
+    for job in jobs:
+        message = job.to_message()
+        assert PushJob.from_message(message) == job
+        assert json.loads(message)["payload"]["notification"]["tag"] == "article-storm-warning"
+    assert len({j.job_id for j in jobs}) == 2
+
+
+def test_shard_count_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="shards"):
+        plan_fanout(make_version(), shards=0, site_base_url=SITE)
