@@ -1,0 +1,103 @@
+"""What each format parser hands back, before the shared finishing steps."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Final
+
+from stoppress.articles.model import Audience, EditorOverrides, Urgency
+from stoppress.errors import ArticleParseError
+
+
+@dataclass
+class ArticleDraft:
+    """An article as one format read it: text still raw, dateline maybe still in the lead."""
+
+    headline: str = ""
+    paragraphs: list[str] = field(default_factory=list)
+    dateline: str | None = None
+    updated_at: datetime | None = None
+    published_at: datetime | None = None
+    tags: list[str] = field(default_factory=list)
+    notify: Audience | None = None
+    urgency: Urgency | None = None
+    # How many leading paragraphs are subheadings or similar, so the summary
+    # skips them and starts at the first paragraph of prose.
+    lead_index: int = 0
+
+    def overrides(self) -> EditorOverrides:
+        return EditorOverrides(notify=self.notify, urgency=self.urgency)
+
+
+_URGENCY_ALIASES: Final = {"very low": "very-low", "verylow": "very-low", "very_low": "very-low"}
+
+
+def parse_notify(value: object, where: str) -> Audience:
+    """An editor's ``notify`` value; ``where`` names the line or key for the error."""
+    if value is False:  # YAML reads a bare ``no``/``off`` as false
+        return Audience.NONE
+    text = str(value).strip().lower() if isinstance(value, str) else None
+    try:
+        return Audience(text)
+    except ValueError:
+        raise ArticleParseError(
+            f"{where}: notify must be one of none, followers, all (got {value!r})"
+        ) from None
+
+
+def parse_urgency(value: object, where: str) -> Urgency:
+    """An editor's ``urgency`` value (RFC 8030 names; ``very low`` accepted)."""
+    text = str(value).strip().lower() if isinstance(value, str) else None
+    text = _URGENCY_ALIASES.get(text or "", text)
+    try:
+        return Urgency(text)
+    except ValueError:
+        raise ArticleParseError(
+            f"{where}: urgency must be one of very-low, low, normal, high (got {value!r})"
+        ) from None
+
+
+def parse_tags(value: object, where: str) -> list[str]:
+    """Tags as a list, or one comma-separated string."""
+    if value is None:
+        return []
+    items: list[object]
+    if isinstance(value, str):
+        items = list(value.split(","))
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise ArticleParseError(f"{where}: tags must be a list or a comma-separated line")
+    tags = []
+    for item in items:
+        if not isinstance(item, str | int | float) or isinstance(item, bool):
+            raise ArticleParseError(f"{where}: each tag must be a word or phrase, not {item!r}")
+        tag = " ".join(str(item).split())
+        if tag and tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+def as_aware_datetime(value: object) -> datetime | None:
+    """A date or time from metadata as an aware datetime, or None if it is not one.
+
+    Dates become midnight UTC; times without an offset are taken as UTC (CMS
+    exports and front matter usually mean UTC, and a wrong guess costs less
+    than a rejected story).
+    """
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime.combine(value, time(0, 0))
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+    else:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed

@@ -1,0 +1,41 @@
+"""The lead paragraph: its dateline, and the summary a notification shows."""
+
+import re
+from typing import Final
+
+from stoppress.articles.normalise import normalise_text
+
+# A push notification body shows about two lines on a phone; longer is cut.
+SUMMARY_MAX_CHARS: Final = 200
+ELLIPSIS: Final = "…"
+
+_UPPER = "A-ZÀ-ÖØ-Þ"
+_PLACE_WORD = rf"[{_UPPER}][{_UPPER}'’.\-]+"
+# "BRUSSELS --", "NEW YORK (AP) —", "SPRINGFIELD, Ill. –": the place in
+# capitals (up to five words), an optional ", State" part, an optional agency
+# in brackets, then a dash of some kind followed by a space.
+_DATELINE: Final = re.compile(
+    rf"^(?P<place>{_PLACE_WORD}(?:[ ]{_PLACE_WORD}){{0,4}}(?:,[ ][A-Z][A-Za-z.'’\- ]{{0,30}}?)?)"
+    r"(?:\s+\([A-Za-z][A-Za-z .&\-]{0,30}\))?"
+    r"\s*(?:--|—|–)\s+"
+)
+
+
+def split_dateline(paragraph: str) -> tuple[str | None, str]:
+    """(dateline, rest of the paragraph); (None, paragraph) when it has none."""
+    match = _DATELINE.match(paragraph)
+    if match is None:
+        return None, paragraph
+    return match.group("place").strip(), paragraph[match.end() :]
+
+
+def summarise(lead: str, limit: int = SUMMARY_MAX_CHARS) -> str:
+    """The lead cut on a word boundary to at most ``limit`` characters, "…" included."""
+    text = normalise_text(lead)
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - len(ELLIPSIS) + 1]
+    space = cut.rfind(" ")
+    # A single enormous "word" (a URL) still has to fit.
+    cut = cut[:space] if space > limit // 2 else cut[: limit - len(ELLIPSIS)]
+    return cut.rstrip(" ,;:-–—") + ELLIPSIS

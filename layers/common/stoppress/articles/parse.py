@@ -1,0 +1,163 @@
+"""Uploaded bytes to an ``Article``: the one entry point ingest calls.
+
+``parse_article(data, key=...)`` decodes the bytes (see ``decoding``), picks
+the format from the key's extension (``.txt``/``.text``, ``.md``/``.markdown``,
+``.html``/``.htm``) or, for other keys, from the content, lets that format's
+parser read it, and finishes every format the same way: dateline out of the
+lead, summary, content hash, limits. Anything that cannot be an article raises
+``ArticleParseError`` with a reason an editor can act on.
+
+Only the Markdown and HTML parsers import their libraries (PyYAML,
+selectolax), and only when such a file arrives, to keep cold starts short.
+"""
+
+import re
+from typing import Final
+
+from pydantic import ValidationError
+
+from stoppress.articles.draft import ArticleDraft
+from stoppress.articles.lead import split_dateline, summarise
+from stoppress.articles.model import Article, SourceFormat
+from stoppress.articles.normalise import content_hash, normalise_text
+from stoppress.errors import ArticleParseError
+from stoppress.keys import article_id_from_key
+
+# Far beyond any story (a long feature is ~100 KB of HTML); a bigger upload is
+# a mistake (a PDF, a video, a site dump) and would not fit a table item anyway.
+MAX_ARTICLE_BYTES: Final = 2 * 1024 * 1024
+HEADLINE_MAX_CHARS: Final = 300
+DATELINE_MAX_CHARS: Final = 100
+
+_EXTENSIONS: Final[dict[str, SourceFormat]] = {
+    "txt": "text",
+    "text": "text",
+    "md": "markdown",
+    "markdown": "markdown",
+    "html": "html",
+    "htm": "html",
+}
+_LOOKS_HTML: Final = re.compile(r"^\s*(?:<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])", re.I)
+_LOOKS_HTML_ANYWHERE: Final = re.compile(r"<(?:article|h1|p)[\s>]", re.I)
+_LOOKS_MARKDOWN: Final = re.compile(r"\A(?:---[ \t]*\n|\s*#{1,6}[ \t]+\S)")
+
+
+def parse_article(data: bytes, *, key: str) -> Article:
+    """Parse one uploaded file into an Article, or raise ArticleParseError."""
+    try:
+        article_id = article_id_from_key(key)
+    except ValueError:
+        raise ArticleParseError(
+            f"the file name {key!r} has no letters or digits to make an article id from; "
+            "rename the file"
+        ) from None
+    if len(data) > MAX_ARTICLE_BYTES:
+        raise ArticleParseError(
+            f"the file is {len(data):,} bytes; articles are limited to "
+            f"{MAX_ARTICLE_BYTES:,} bytes (was a document or image uploaded by mistake?)"
+        )
+    if not data.strip():
+        raise ArticleParseError("the file is empty; upload the article text")
+
+    from stoppress.articles.decoding import decode_article_bytes
+
+    text = decode_article_bytes(data)
+    if not normalise_text(text):
+        raise ArticleParseError("the file has only whitespace; upload the article text")
+    source_format = detect_format(key, text)
+    draft = _read(source_format, text)
+    return _finish(article_id, source_format, draft)
+
+
+def detect_format(key: str, text: str) -> SourceFormat:
+    """The format from the key's extension, else from what the text looks like."""
+    name = key.rsplit("/", 1)[-1]
+    _, dot, extension = name.rpartition(".")
+    if dot and extension.lower() in _EXTENSIONS:
+        return _EXTENSIONS[extension.lower()]
+    head = text[:4096]
+    if _LOOKS_HTML.match(head) or (
+        head.lstrip().startswith("<") and _LOOKS_HTML_ANYWHERE.search(head)
+    ):
+        return "html"
+    if _LOOKS_MARKDOWN.match(head):
+        return "markdown"
+    return "text"
+
+
+def _read(source_format: SourceFormat, text: str) -> ArticleDraft:
+    if source_format == "markdown":
+        from stoppress.articles.markdown import parse_markdown
+
+        return parse_markdown(text)
+    if source_format == "html":
+        from stoppress.articles.htmlpage import parse_html
+
+        return parse_html(text)
+    from stoppress.articles.plaintext import parse_plain_text
+
+    return parse_plain_text(text)
+
+
+def _finish(article_id: str, source_format: SourceFormat, draft: ArticleDraft) -> Article:
+    headline = normalise_text(draft.headline)
+    if not headline:
+        raise ArticleParseError(_no_headline(source_format))
+    if len(headline) > HEADLINE_MAX_CHARS:
+        raise ArticleParseError(
+            f"the headline is {len(headline)} characters; the limit is {HEADLINE_MAX_CHARS}. "
+            f"It starts {headline[:60]!r}: put a short headline on its own line, "
+            "then a blank line, then the story"
+        )
+    if split_dateline(headline)[0] is not None:
+        raise ArticleParseError(
+            f"no headline: the first line {headline[:60]!r} is the dateline paragraph; "
+            "put the headline above it, followed by a blank line"
+        )
+    paragraphs = [p for p in (normalise_text(p) for p in draft.paragraphs) if p]
+    if not paragraphs:
+        raise ArticleParseError(
+            f"the article {headline[:60]!r} has a headline but no story text after it"
+        )
+
+    # The dateline moves out of the lead into its own field, so the body is
+    # the story's words only and the site renders the dateline its own way.
+    lead_index = min(draft.lead_index, len(paragraphs) - 1)
+    lead_dateline, lead_rest = split_dateline(paragraphs[lead_index])
+    if lead_dateline is not None and lead_rest.strip():
+        paragraphs[lead_index] = lead_rest.strip()
+    else:
+        lead_dateline = None
+    dateline = normalise_text(draft.dateline or "") or lead_dateline
+    summary_source = paragraphs[lead_index]
+    if dateline is not None and len(dateline) > DATELINE_MAX_CHARS:
+        raise ArticleParseError(
+            f"the dateline is {len(dateline)} characters; the limit is {DATELINE_MAX_CHARS}"
+        )
+
+    try:
+        return Article(
+            id=article_id,
+            headline=headline,
+            dateline=dateline,
+            updated_at=draft.updated_at or draft.published_at,
+            published_at=draft.published_at,
+            paragraphs=tuple(paragraphs),
+            summary=summarise(summary_source),
+            tags=tuple(draft.tags),
+            overrides=draft.overrides(),
+            source_format=source_format,
+            content_hash=content_hash(headline, dateline, paragraphs),
+        )
+    except ValidationError as e:
+        # Every limit above is checked with a readable reason first; this is
+        # the backstop that keeps the contract (only ArticleParseError escapes).
+        raise ArticleParseError(f"the article does not fit the article model: {e}") from e
+
+
+def _no_headline(source_format: SourceFormat) -> str:
+    if source_format == "markdown":
+        return "no headline: add 'title:' to the front matter or a '# Heading' line"
+    if source_format == "html":
+        return "no headline: the page has no <h1>, og:title or <title>"
+    return "no headline: put the headline on the first line of the file"
