@@ -1,0 +1,144 @@
+"""The change classifier: new, update or correction, and who hears about it."""
+
+import pytest
+
+from stoppress.articles.changes import (
+    SUBSTANTIAL_WORDS,
+    changed_word_count,
+    classify_change,
+)
+from stoppress.articles.model import Article, Audience, ChangeKind, EditorOverrides, Urgency
+from stoppress.articles.normalise import content_hash
+
+HEADLINE = "NATO resumes contacts with Russia"
+BODY = (
+    "BRUSSELS -- NATO said on Friday it would resume high-level contacts with Russia, "
+    "suspended since the crisis began.\n\n"
+    "The decision was taken by ambassadors of the alliance's member states at a meeting "
+    "in Brussels on Thursday evening, officials said."
+)
+
+
+def _article(headline: str = HEADLINE, body: str = BODY, **overrides: object) -> Article:
+    paragraphs = tuple(body.split("\n\n"))
+    return Article(
+        id="nato-resumes-contacts",
+        headline=headline,
+        paragraphs=paragraphs,
+        summary=paragraphs[0][:100],
+        overrides=EditorOverrides.model_validate(overrides),
+        source_format="text",
+        content_hash=content_hash(headline, None, paragraphs),
+    )
+
+
+def _replace_words(text: str, count: int) -> str:
+    """``text`` with its first ``count`` words after the dateline each replaced by another word."""
+    parts = text.split(" ")
+    for i in range(2, 2 + count):
+        parts[i] = f"changed{i}"
+    return " ".join(parts)
+
+
+def test_first_version_is_news_for_everyone() -> None:
+    decision = classify_change(_article(), previous_headline=None, previous_body=None)
+    assert (decision.change, decision.audience, decision.urgency) == (
+        ChangeKind.NEW,
+        Audience.ALL,
+        Urgency.NORMAL,
+    )
+
+
+def test_headline_change_is_an_update_for_followers() -> None:
+    article = _article(headline="NATO restores contacts with Russia")
+    decision = classify_change(article, previous_headline=HEADLINE, previous_body=BODY)
+    assert (decision.change, decision.audience) == (ChangeKind.UPDATE, Audience.FOLLOWERS)
+    assert decision.headline_changed
+    assert decision.changed_words == 0
+
+
+def test_headline_case_and_spacing_are_not_a_headline_change() -> None:
+    article = _article(headline="  Nato Resumes  Contacts with RUSSIA ")
+    decision = classify_change(article, previous_headline=HEADLINE, previous_body=BODY)
+    assert not decision.headline_changed
+    assert decision.change is ChangeKind.CORRECTION
+
+
+@pytest.mark.parametrize(
+    ("changed", "kind", "audience"),
+    [
+        (1, ChangeKind.CORRECTION, Audience.NONE),
+        (SUBSTANTIAL_WORDS - 1, ChangeKind.CORRECTION, Audience.NONE),
+        (SUBSTANTIAL_WORDS, ChangeKind.UPDATE, Audience.FOLLOWERS),
+        (SUBSTANTIAL_WORDS + 2, ChangeKind.UPDATE, Audience.FOLLOWERS),
+    ],
+)
+def test_body_change_is_substantial_from_the_threshold_on(
+    changed: int, kind: ChangeKind, audience: Audience
+) -> None:
+    body = _replace_words(BODY, changed)
+    decision = classify_change(_article(body=body), previous_headline=HEADLINE, previous_body=BODY)
+    assert decision.changed_words == changed
+    assert (decision.change, decision.audience) == (kind, audience)
+
+
+def test_a_typo_fix_is_a_correction() -> None:
+    typo = BODY.replace("suspended", "suspnded")
+    decision = classify_change(_article(), previous_headline=HEADLINE, previous_body=typo)
+    assert decision.changed_words == 1
+    assert (decision.change, decision.audience) == (ChangeKind.CORRECTION, Audience.NONE)
+
+
+def test_an_added_sentence_is_an_update() -> None:
+    longer = BODY + "\n\nRussia's foreign ministry welcomed the move in a brief statement."
+    decision = classify_change(
+        _article(body=longer), previous_headline=HEADLINE, previous_body=BODY
+    )
+    assert decision.changed_words == 11  # "Russia's" is two words
+    assert decision.change is ChangeKind.UPDATE
+
+
+def test_punctuation_and_reflowed_paragraphs_are_not_words() -> None:
+    edited = BODY.replace("Russia,", "Russia").replace("\n\n", "\n  ").replace("--", "—")
+    assert changed_word_count(BODY, edited) == 0
+    decision = classify_change(
+        _article(body=edited), previous_headline=HEADLINE, previous_body=BODY
+    )
+    assert decision.change is ChangeKind.CORRECTION
+
+
+def test_inserted_and_deleted_words_count_as_the_longer_side() -> None:
+    assert changed_word_count("a b c d", "a x y z w d") == 4
+    assert changed_word_count("a b c d", "a d") == 2
+    assert changed_word_count("", "one two three") == 3
+
+
+def test_unreadable_previous_body_counts_as_substantial() -> None:
+    decision = classify_change(_article(), previous_headline=HEADLINE, previous_body=None)
+    assert decision.changed_words is None
+    assert (decision.change, decision.audience) == (ChangeKind.UPDATE, Audience.FOLLOWERS)
+
+
+@pytest.mark.parametrize("notify", [Audience.NONE, Audience.FOLLOWERS, Audience.ALL])
+def test_editor_notify_override_wins_for_every_kind_of_change(notify: Audience) -> None:
+    cases = [
+        (None, None),  # new
+        (HEADLINE, BODY.replace("Friday", "Saturday")),  # correction
+        ("Something else entirely", BODY),  # update
+    ]
+    for previous_headline, previous_body in cases:
+        decision = classify_change(
+            _article(notify=notify),
+            previous_headline=previous_headline,
+            previous_body=previous_body,
+        )
+        assert decision.audience is notify
+
+
+def test_urgency_comes_from_the_editor_else_normal() -> None:
+    high = classify_change(
+        _article(urgency=Urgency.HIGH), previous_headline=None, previous_body=None
+    )
+    assert high.urgency is Urgency.HIGH
+    plain = classify_change(_article(), previous_headline=HEADLINE, previous_body=BODY)
+    assert plain.urgency is Urgency.NORMAL
