@@ -1,0 +1,319 @@
+"""Subscriptions in the table: the SUB item and one TOPIC member item per topic.
+
+A member item copies what sending needs (endpoint and keys), so SendFunction
+reads a topic shard with one paged Query and never touches SUB items. The SUB
+item remembers its topics and the shard its members live in, so a re-subscribe
+or a delete can find and remove every membership even if the shard count has
+changed since.
+
+Writes go through one transaction conditioned on the SUB item being unchanged
+since it was read (its ``updated_at``), so two concurrent writers for the same
+endpoint cannot leave stray memberships behind; the loser re-reads and retries.
+"""
+
+import hmac
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from stoppress.adapters import clients
+from stoppress.errors import ForbiddenError, TransientError
+from stoppress.keys import SUB_SK, shard_of, subscription_pk, topic_member_sk, topic_pk
+from stoppress.push.jobs import Recipient
+from stoppress.subscriptions.model import Subscription
+
+SUBSCRIPTION_TYPE: Final = "subscription"
+WRITE_ATTEMPTS: Final = 4
+DEFAULT_PAGE_SIZE: Final = 500
+
+_TRANSIENT_CODES: Final = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionConflictException",
+        "TransactionInProgressException",
+    }
+)
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def subscription_to_item(subscription: Subscription, *, shard: int) -> dict[str, Any]:
+    """The SUB item for ``subscription`` whose members live in ``shard``."""
+    item: dict[str, Any] = {
+        "pk": subscription_pk(subscription.sub_id),
+        "sk": SUB_SK,
+        "type": SUBSCRIPTION_TYPE,
+        "sub_id": subscription.sub_id,
+        "endpoint": subscription.endpoint,
+        "p256dh": subscription.p256dh,
+        "auth": subscription.auth,
+        "topics": list(subscription.topics),
+        "shard": shard,
+        "created_at": subscription.created_at.isoformat(),
+        "updated_at": subscription.updated_at.isoformat(),
+        "failure_count": subscription.failure_count,
+    }
+    if subscription.last_success_at is not None:
+        item["last_success_at"] = subscription.last_success_at.isoformat()
+    return item
+
+
+def subscription_from_item(item: Mapping[str, Any]) -> Subscription:
+    last = item.get("last_success_at")
+    return Subscription(
+        sub_id=item["sub_id"],
+        endpoint=item["endpoint"],
+        p256dh=item["p256dh"],
+        auth=item["auth"],
+        topics=tuple(item.get("topics") or ()),
+        created_at=datetime.fromisoformat(item["created_at"]),
+        updated_at=datetime.fromisoformat(item["updated_at"]),
+        last_success_at=datetime.fromisoformat(last) if last else None,
+        failure_count=int(item.get("failure_count", 0)),
+    )
+
+
+def member_to_item(subscription: Subscription, topic: str, shard: int) -> dict[str, Any]:
+    return {
+        "pk": topic_pk(topic, shard),
+        "sk": topic_member_sk(subscription.sub_id),
+        "sub_id": subscription.sub_id,
+        "endpoint": subscription.endpoint,
+        "p256dh": subscription.p256dh,
+        "auth": subscription.auth,
+    }
+
+
+def member_from_item(item: Mapping[str, Any]) -> Recipient:
+    return Recipient(
+        sub_id=item["sub_id"],
+        endpoint=item["endpoint"],
+        p256dh=item["p256dh"],
+        auth=item["auth"],
+    )
+
+
+def _dump(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in item.items()}
+
+
+def _load(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _deserializer.deserialize(v) for k, v in item.items()}
+
+
+def _key(pk: str, sk: str) -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def _is_condition_failure(error: ClientError) -> bool:
+    code = error.response.get("Error", {}).get("Code")
+    if code == "ConditionalCheckFailedException":
+        return True
+    if code == "TransactionCanceledException":
+        reasons = error.response.get("CancellationReasons") or []
+        return any(r.get("Code") == "ConditionalCheckFailed" for r in reasons) or not reasons
+    return False
+
+
+def _raise_mapped(error: ClientError, what: str) -> None:
+    code = error.response.get("Error", {}).get("Code")
+    if code in _TRANSIENT_CODES:
+        raise TransientError(f"{what}: {code}") from error
+    raise error
+
+
+class SubscriptionStore:
+    """Reads and writes subscriptions and their topic memberships.
+
+    ``topic_shards`` is only needed to write (``put``): readers and deleters
+    use the shard recorded on each SUB item.
+    """
+
+    def __init__(self, table_name: str, *, topic_shards: int | None = None) -> None:
+        self.table_name = table_name
+        self.topic_shards = topic_shards
+
+    # -- reads ---------------------------------------------------------------
+
+    def _get_item(self, sub_id: str) -> dict[str, Any] | None:
+        try:
+            response = clients.dynamodb().get_item(
+                TableName=self.table_name,
+                Key=_key(subscription_pk(sub_id), SUB_SK),
+                ConsistentRead=True,
+            )
+        except ClientError as e:
+            _raise_mapped(e, "reading a subscription")
+            raise
+        item = response.get("Item")
+        return _load(item) if item else None
+
+    def get(self, sub_id: str) -> Subscription | None:
+        item = self._get_item(sub_id)
+        return subscription_from_item(item) if item else None
+
+    def members(
+        self,
+        topic: str,
+        shard: int,
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        start_after: str | None = None,
+    ) -> Iterator[list[Recipient]]:
+        """Pages of a topic shard's members, in sub id order, one Query per page.
+
+        ``start_after`` is a sub id: resume after it (a retry or a split job).
+        Never holds more than one page in memory.
+        """
+        pk = topic_pk(topic, shard)
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": pk}},
+            "ProjectionExpression": "sub_id, endpoint, p256dh, auth",
+            "Limit": page_size,
+        }
+        if start_after is not None:
+            kwargs["ExclusiveStartKey"] = _key(pk, topic_member_sk(start_after))
+        while True:
+            try:
+                response = clients.dynamodb().query(**kwargs)
+            except ClientError as e:
+                _raise_mapped(e, "reading topic members")
+                raise
+            page = [member_from_item(_load(item)) for item in response.get("Items", [])]
+            if page:
+                yield page
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                return
+            kwargs["ExclusiveStartKey"] = last
+
+    # -- writes --------------------------------------------------------------
+
+    def put(self, subscription: Subscription) -> None:
+        """Store ``subscription``: its SUB item, a member item per topic, no stale members.
+
+        Replaces an existing subscription with the same id in one transaction.
+        """
+        if self.topic_shards is None:
+            raise ValueError("SubscriptionStore needs topic_shards to write subscriptions")
+        shard = shard_of(subscription.sub_id, self.topic_shards)
+        new_keys = {
+            (topic_pk(t, shard), topic_member_sk(subscription.sub_id)) for t in subscription.topics
+        }
+        for _ in range(WRITE_ATTEMPTS):
+            current = self._get_item(subscription.sub_id)
+            items: list[dict[str, Any]] = [
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": _dump(subscription_to_item(subscription, shard=shard)),
+                        **_unchanged(current),
+                    }
+                }
+            ]
+            items += [
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": _dump(member_to_item(subscription, t, shard)),
+                    }
+                }
+                for t in subscription.topics
+            ]
+            items += [
+                {"Delete": {"TableName": self.table_name, "Key": _key(pk, sk)}}
+                for pk, sk in _member_keys(current)
+                if (pk, sk) not in new_keys
+            ]
+            if self._transact(items, "storing a subscription"):
+                return
+        raise TransientError("subscription kept changing while it was being stored")
+
+    def delete(self, sub_id: str, *, if_auth: str | None = None) -> bool:
+        """Remove the SUB item and every membership; False if there was nothing to remove.
+
+        With ``if_auth`` the stored auth secret must match it (ForbiddenError
+        otherwise), checked against the same read the transaction is
+        conditioned on, so a concurrent re-subscribe cannot slip in between.
+        """
+        for _ in range(WRITE_ATTEMPTS):
+            current = self._get_item(sub_id)
+            if current is None:
+                return False
+            if if_auth is not None and not hmac.compare_digest(
+                str(current["auth"]).encode(), if_auth.encode()
+            ):
+                raise ForbiddenError("auth secret does not match the stored subscription")
+            items: list[dict[str, Any]] = [
+                {
+                    "Delete": {
+                        "TableName": self.table_name,
+                        "Key": _key(subscription_pk(sub_id), SUB_SK),
+                        **_unchanged(current),
+                    }
+                }
+            ]
+            items += [
+                {"Delete": {"TableName": self.table_name, "Key": _key(pk, sk)}}
+                for pk, sk in _member_keys(current)
+            ]
+            if self._transact(items, "deleting a subscription"):
+                return True
+        raise TransientError("subscription kept changing while it was being deleted")
+
+    def record_success(self, sub_ids: Iterable[str], *, at: datetime | None = None) -> None:
+        """Note a delivery that worked: last_success_at now, failure_count back to 0."""
+        when = (at or datetime.now(UTC)).isoformat()
+        for sub_id in sub_ids:
+            try:
+                clients.dynamodb().update_item(
+                    TableName=self.table_name,
+                    Key=_key(subscription_pk(sub_id), SUB_SK),
+                    UpdateExpression="SET last_success_at = :at, failure_count = :zero",
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeValues={":at": {"S": when}, ":zero": {"N": "0"}},
+                )
+            except ClientError as e:
+                if _is_condition_failure(e):
+                    continue  # unsubscribed meanwhile: nothing to record
+                _raise_mapped(e, "recording a delivery")
+                raise
+
+    def _transact(self, items: list[dict[str, Any]], what: str) -> bool:
+        """Run one transaction; False when a condition failed (someone else wrote first)."""
+        try:
+            clients.dynamodb().transact_write_items(TransactItems=items)
+        except ClientError as e:
+            if _is_condition_failure(e):
+                return False
+            _raise_mapped(e, what)
+            raise
+        return True
+
+
+def _unchanged(current: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Condition: the SUB item is still what we read (absent, or the same updated_at)."""
+    if current is None:
+        return {"ConditionExpression": "attribute_not_exists(pk)"}
+    return {
+        "ConditionExpression": "updated_at = :seen",
+        "ExpressionAttributeValues": {":seen": {"S": current["updated_at"]}},
+    }
+
+
+def _member_keys(current: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    if current is None:
+        return []
+    shard = int(current["shard"])
+    sub_id = current["sub_id"]
+    return [(topic_pk(t, shard), topic_member_sk(sub_id)) for t in current.get("topics") or ()]

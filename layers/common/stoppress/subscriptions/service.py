@@ -1,0 +1,87 @@
+"""Subscribing and unsubscribing: the rules, independent of HTTP and of the table.
+
+The store is a port (``SubscriptionRepository``); the DynamoDB adapter
+``stoppress.adapters.subscriptions_table.SubscriptionStore`` implements it, and
+tests may pass a fake.
+
+Unsubscribing needs the subscription's auth secret, which only the browser
+that subscribed knows. An unknown endpoint is refused with the same error as a
+wrong secret, so the API never tells a caller whether an endpoint is
+subscribed.
+
+Re-subscribing an endpoint replaces what was stored: new keys and topics,
+memberships of dropped topics removed, ``created_at`` kept. The endpoint URL is
+itself the push service's capability for that browser, so whoever presents it
+with valid keys is treated as its owner.
+"""
+
+import hmac
+from datetime import UTC, datetime
+from typing import Protocol
+
+from stoppress.errors import ForbiddenError
+from stoppress.keys import subscription_id
+from stoppress.observability import logger
+from stoppress.settings import PushEndpointSettings
+from stoppress.subscriptions.endpoints import validate_endpoint
+from stoppress.subscriptions.model import SubscribeRequest, Subscription, UnsubscribeRequest
+
+NOT_YOURS = "no subscription matches this endpoint and auth secret"
+
+
+class SubscriptionRepository(Protocol):
+    def get(self, sub_id: str) -> Subscription | None: ...
+
+    def put(self, subscription: Subscription) -> None: ...
+
+    def delete(self, sub_id: str, *, if_auth: str | None = None) -> bool: ...
+
+
+def subscribe(
+    request: SubscribeRequest,
+    store: SubscriptionRepository,
+    settings: PushEndpointSettings,
+    *,
+    now: datetime | None = None,
+) -> Subscription:
+    """Store (or replace) the subscription in ``request``; returns what was stored."""
+    # Checked again with the caller's settings: the request may have been
+    # validated without them, and the rules here are the ones that count.
+    endpoint = validate_endpoint(request.subscription.endpoint, settings)
+    sub_id = subscription_id(endpoint)
+    at = now or datetime.now(UTC)
+    previous = store.get(sub_id)
+    subscription = Subscription(
+        sub_id=sub_id,
+        endpoint=endpoint,
+        p256dh=request.subscription.keys.p256dh,
+        auth=request.subscription.keys.auth,
+        topics=tuple(request.topics),
+        created_at=previous.created_at if previous else at,
+        updated_at=at,
+        last_success_at=previous.last_success_at if previous else None,
+        failure_count=0,
+    )
+    store.put(subscription)
+    logger.info(
+        "subscription stored",
+        extra={"sub_id": sub_id, "topics": list(subscription.topics), "replaced": bool(previous)},
+    )
+    return subscription
+
+
+def unsubscribe(request: UnsubscribeRequest, store: SubscriptionRepository) -> None:
+    """Remove the subscription for ``request.endpoint`` if ``request.auth`` proves ownership.
+
+    Raises ``ForbiddenError`` for a wrong secret and for an unknown endpoint
+    alike; nothing changes in either case.
+    """
+    sub_id = subscription_id(request.endpoint)
+    current = store.get(sub_id)
+    if current is None or not hmac.compare_digest(current.auth.encode(), request.auth.encode()):
+        logger.info("unsubscribe refused", extra={"sub_id": sub_id})
+        raise ForbiddenError(NOT_YOURS)
+    # The store checks the secret again under the same condition it deletes
+    # with, so a re-subscribe racing with this cannot be removed by a stale secret.
+    removed = store.delete(sub_id, if_auth=request.auth)
+    logger.info("subscription removed", extra={"sub_id": sub_id, "was_present": removed})

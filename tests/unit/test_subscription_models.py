@@ -1,0 +1,174 @@
+"""Subscribe/unsubscribe request models: keys, topics and endpoint rules."""
+
+import base64
+import os
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from pydantic import ValidationError
+
+from stoppress.settings import PushEndpointSettings
+from stoppress.subscriptions.model import (
+    ENDPOINT_SETTINGS,
+    MAX_TOPICS,
+    SubscribeRequest,
+    UnsubscribeRequest,
+    decode_base64url,
+)
+
+ENDPOINT = "https://fcm.googleapis.com/fcm/send/abc:APA91b-token"
+
+
+def b64(data: bytes, *, padded: bool = False) -> str:
+    text = base64.urlsafe_b64encode(data).decode()
+    return text if padded else text.rstrip("=")
+
+
+def public_point() -> bytes:
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+
+
+def body(**overrides: object) -> dict[str, object]:
+    keys = {"p256dh": b64(public_point()), "auth": b64(os.urandom(16))}
+    keys.update(overrides.pop("keys", {}))  # type: ignore[arg-type]
+    subscription = {"endpoint": ENDPOINT, "expirationTime": None, "keys": keys}
+    subscription.update(overrides.pop("subscription", {}))  # type: ignore[arg-type]
+    return {"subscription": subscription, **overrides}
+
+
+def error_fields(e: pytest.ExceptionInfo[ValidationError]) -> set[str]:
+    return {".".join(str(p) for p in err["loc"]) for err in e.value.errors()}
+
+
+def test_a_browser_subscription_is_accepted_with_default_topic() -> None:
+    request = SubscribeRequest.model_validate(body())
+    assert request.topics == ["all"]
+    assert request.subscription.endpoint == ENDPOINT
+
+
+def test_keys_are_normalised_to_unpadded_base64url() -> None:
+    point, secret = public_point(), os.urandom(16)
+    request = SubscribeRequest.model_validate(
+        body(keys={"p256dh": b64(point, padded=True), "auth": b64(secret, padded=True)})
+    )
+    assert request.subscription.keys.p256dh == b64(point)
+    assert decode_base64url(request.subscription.keys.p256dh) == point
+    assert decode_base64url(request.subscription.keys.auth) == secret
+
+
+@pytest.mark.parametrize(
+    ("keys", "field"),
+    [
+        ({"p256dh": b64(b"\x04" + b"\x01" * 64)}, "p256dh"),  # right shape, not on the curve
+        ({"p256dh": b64(b"\x04" + b"\x00" * 64)}, "p256dh"),
+        ({"p256dh": b64(public_point()[:33])}, "p256dh"),
+        ({"p256dh": b64(b"\x03" + public_point()[1:])}, "p256dh"),  # wrong prefix byte
+        ({"p256dh": b64(public_point()).replace("-", "+").replace("_", "/") + "!"}, "p256dh"),
+        ({"p256dh": ""}, "p256dh"),
+        ({"auth": b64(os.urandom(15))}, "auth"),
+        ({"auth": b64(os.urandom(32))}, "auth"),
+        ({"auth": "not base64 at all"}, "auth"),
+        ({"auth": "A"}, "auth"),
+    ],
+)
+def test_bad_keys_are_refused_naming_the_field(keys: dict[str, str], field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        SubscribeRequest.model_validate(body(keys=keys))
+    assert error_fields(caught) == {f"subscription.keys.{field}"}
+
+
+def test_keys_that_are_missing_are_refused() -> None:
+    data = body()
+    del data["subscription"]["keys"]["auth"]  # type: ignore[index]
+    with pytest.raises(ValidationError) as caught:
+        SubscribeRequest.model_validate(data)
+    assert error_fields(caught) == {"subscription.keys.auth"}
+
+
+@pytest.mark.parametrize(
+    "topics",
+    [
+        ["all", "article:nato-resumes-contacts"],
+        ["article:2024-budget"],
+        ["article:a"],
+    ],
+)
+def test_known_topic_forms_are_accepted(topics: list[str]) -> None:
+    assert SubscribeRequest.model_validate(body(topics=topics)).topics == topics
+
+
+@pytest.mark.parametrize(
+    "topics",
+    [
+        [],
+        ["everything"],
+        ["ALL"],
+        ["article:"],
+        ["article:Upper-Case"],
+        ["article:-leading-hyphen"],
+        ["article:has space"],
+        ["article:../../etc"],
+        ["article:x#1"],
+        ["TOPIC#all#0"],
+        ["article:" + "a" * 121],
+        [1],
+        "all",
+        [f"article:story-{i}" for i in range(MAX_TOPICS + 1)],
+    ],
+)
+def test_unknown_or_unbounded_topics_are_refused(topics: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        SubscribeRequest.model_validate(body(topics=topics))
+    assert all(f.startswith("topics") for f in error_fields(caught))
+
+
+def test_repeated_topics_collapse_keeping_order() -> None:
+    request = SubscribeRequest.model_validate(body(topics=["article:b", "all", "article:b", "all"]))
+    assert request.topics == ["article:b", "all"]
+
+
+def test_endpoint_rules_apply_with_deployed_defaults_without_context() -> None:
+    with pytest.raises(ValidationError) as caught:
+        SubscribeRequest.model_validate(
+            body(subscription={"endpoint": "http://127.0.0.1:9000/push/x"})
+        )
+    assert error_fields(caught) == {"subscription.endpoint"}
+    assert "loopback" in caught.value.errors()[0]["msg"]
+
+
+def test_endpoint_rules_follow_the_settings_in_context() -> None:
+    local = {ENDPOINT_SETTINGS: PushEndpointSettings(allow_loopback_endpoints=True)}
+    request = SubscribeRequest.model_validate(
+        body(subscription={"endpoint": "http://127.0.0.1:9000/push/x"}), context=local
+    )
+    assert request.subscription.endpoint == "http://127.0.0.1:9000/push/x"
+    with pytest.raises(ValidationError):
+        SubscribeRequest.model_validate(
+            body(subscription={"endpoint": "https://169.254.169.254/"}), context=local
+        )
+
+
+def test_expiration_time_may_be_a_number() -> None:
+    request = SubscribeRequest.model_validate(body(subscription={"expirationTime": 1.8e12}))
+    assert request.subscription.expirationTime == 1.8e12
+    with pytest.raises(ValidationError):
+        SubscribeRequest.model_validate(body(subscription={"expirationTime": "soon"}))
+
+
+def test_unsubscribe_needs_endpoint_and_a_16_byte_secret() -> None:
+    secret = os.urandom(16)
+    request = UnsubscribeRequest.model_validate(
+        {"endpoint": ENDPOINT, "auth": b64(secret, padded=True)}
+    )
+    assert request.auth == b64(secret)
+    for bad in (
+        {"endpoint": ENDPOINT},
+        {"auth": b64(secret)},
+        {"endpoint": "", "auth": b64(secret)},
+    ):
+        with pytest.raises(ValidationError):
+            UnsubscribeRequest.model_validate(bad)
+    with pytest.raises(ValidationError):
+        UnsubscribeRequest.model_validate({"endpoint": "x" * 2000, "auth": b64(secret)})
