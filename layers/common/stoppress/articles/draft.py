@@ -82,7 +82,7 @@ def as_aware_datetime(value: object) -> datetime | None:
 
     Dates become midnight UTC; times without an offset are taken as UTC (CMS
     exports and front matter usually mean UTC, and a wrong guess costs less
-    than a rejected story).
+    than a rejected story); times with an offset are converted to UTC.
     """
     if isinstance(value, datetime):
         parsed = value
@@ -99,5 +99,8 @@ def as_aware_datetime(value: object) -> datetime | None:
     else:
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
+        return parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 pushed past the calendar's edge
+        return None

@@ -114,15 +114,23 @@ def _finish(article_id: str, source_format: SourceFormat, draft: ArticleDraft) -
             f"no headline: the first line {headline[:60]!r} is the dateline paragraph; "
             "put the headline above it, followed by a blank line"
         )
-    paragraphs = [p for p in (normalise_text(p) for p in draft.paragraphs) if p]
+    paragraphs: list[str] = []
+    lead_index: int | None = None
+    for index, raw in enumerate(draft.paragraphs):
+        paragraph = normalise_text(raw)
+        if paragraph:
+            if lead_index is None and index >= draft.lead_index:
+                lead_index = len(paragraphs)
+            paragraphs.append(paragraph)
     if not paragraphs:
         raise ArticleParseError(
             f"the article {headline[:60]!r} has a headline but no story text after it"
         )
+    if lead_index is None:
+        lead_index = 0
 
     # The dateline moves out of the lead into its own field, so the body is
     # the story's words only and the site renders the dateline its own way.
-    lead_index = min(draft.lead_index, len(paragraphs) - 1)
     lead_dateline, lead_rest = split_dateline(paragraphs[lead_index])
     if lead_dateline is not None and lead_rest.strip():
         paragraphs[lead_index] = lead_rest.strip()
