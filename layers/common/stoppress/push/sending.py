@@ -59,7 +59,8 @@ MAX_DELAY_SECONDS: Final = 900  # SQS DelaySeconds limit
 RETRY_BASE_SECONDS: Final = 30
 # Recipients per retry job: keeps a message (endpoints + keys + payload) far below SQS's size cap.
 RETRY_JOB_SIZE: Final = 200
-# A payload a push service refused as too large (413) is cut to this for its one retry.
+# A payload a push service refused as too large (413) is cut to at most this, and to at
+# most half its size, for its one retry.
 SHRUNK_PAYLOAD_BYTES: Final = 1_024
 CHECKPOINT_SECONDS: Final = 5.0
 
@@ -432,7 +433,8 @@ class _JobRun:
 
     def _shrunk_plaintext(self) -> bytes:
         if self._shrunk is None:
-            self._shrunk = encode_payload(shrink_payload(self.job.payload, SHRUNK_PAYLOAD_BYTES))
+            limit = min(SHRUNK_PAYLOAD_BYTES, len(self.plaintext) // 2)
+            self._shrunk = encode_payload(shrink_payload(self.job.payload, limit))
         return self._shrunk
 
     # -- checkpoints ---------------------------------------------------------------

@@ -1,0 +1,90 @@
+"""Delivery counters per version: the DELIVERY#<version> item, updated with atomic ADDs.
+
+Many senders work on one version at once (one job per shard, plus retries), so
+counts are only ever added, never read and rewritten. ``first_sent_at`` is set
+once (``if_not_exists``); ``last_sent_at`` moves with every update.
+"""
+
+from datetime import datetime
+from typing import Any, Final
+
+from botocore.exceptions import ClientError
+
+from stoppress.adapters import clients
+from stoppress.errors import TransientError
+from stoppress.keys import article_pk, delivery_sk
+
+DELIVERY_TYPE: Final = "delivery"
+_TRANSIENT_CODES: Final = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "ThrottlingException",
+        "InternalServerError",
+        "ServiceUnavailable",
+    }
+)
+
+
+class DeliveryStats:
+    """Adds to a version's delivery counters."""
+
+    def __init__(self, table_name: str, client: Any = None) -> None:
+        self._table_name = table_name
+        self._client = client or clients.dynamodb()
+
+    def add(
+        self,
+        article_id: str,
+        version: int,
+        *,
+        sent: int = 0,
+        expired: int = 0,
+        failed: int = 0,
+        retried: int = 0,
+        at: datetime,
+    ) -> None:
+        when = at.isoformat()
+        try:
+            self._client.update_item(
+                TableName=self._table_name,
+                Key={"pk": {"S": article_pk(article_id)}, "sk": {"S": delivery_sk(version)}},
+                UpdateExpression=(
+                    "ADD sent :sent, expired :expired, failed :failed, retried :retried "
+                    "SET #type = :type, article_id = :article_id, #version = :version, "
+                    "first_sent_at = if_not_exists(first_sent_at, :at), last_sent_at = :at"
+                ),
+                ExpressionAttributeNames={"#type": "type", "#version": "version"},
+                ExpressionAttributeValues={
+                    ":sent": {"N": str(sent)},
+                    ":expired": {"N": str(expired)},
+                    ":failed": {"N": str(failed)},
+                    ":retried": {"N": str(retried)},
+                    ":type": {"S": DELIVERY_TYPE},
+                    ":article_id": {"S": article_id},
+                    ":version": {"N": str(version)},
+                    ":at": {"S": when},
+                },
+            )
+        except ClientError as e:
+            code = e.response.get("Error", {}).get("Code", "")
+            if code in _TRANSIENT_CODES:
+                raise TransientError(f"delivery stats update failed: {code}") from e
+            raise
+
+    def get(self, article_id: str, version: int) -> dict[str, Any] | None:
+        """The counters as plain values (for reports and tests); None before the first push."""
+        response = self._client.get_item(
+            TableName=self._table_name,
+            Key={"pk": {"S": article_pk(article_id)}, "sk": {"S": delivery_sk(version)}},
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        if not item:
+            return None
+        counts = {k: int(item[k]["N"]) for k in ("sent", "expired", "failed", "retried")}
+        return {
+            **counts,
+            "first_sent_at": datetime.fromisoformat(item["first_sent_at"]["S"]),
+            "last_sent_at": datetime.fromisoformat(item["last_sent_at"]["S"]),
+        }

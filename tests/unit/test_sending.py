@@ -1,0 +1,364 @@
+"""send_job against in-memory fakes: what is sent, to whom, and what happens after each answer."""
+
+import asyncio
+import base64
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import http_ece
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from stoppress.articles.model import Urgency
+from stoppress.keys import subscription_id
+from stoppress.push.jobs import PushJob, Recipient
+from stoppress.push.payload import topic_header
+from stoppress.push.sending import (
+    Claim,
+    DeliveryReport,
+    JobInProgressError,
+    PushResponse,
+    SendOptions,
+    parse_retry_after,
+    retry_delay,
+    send_job,
+)
+from stoppress.push.vapid import VapidAuthorizer
+
+PAYLOAD = {
+    "web_push": 8030,
+    "notification": {
+        "title": "Storm closes the harbour",
+        "body": "Ferries are cancelled until Friday. " * 20,
+        "navigate": "https://news.example/articles/storm",
+        "tag": "article-storm",
+        "timestamp": 1_800_000_000_000,
+        "lang": "en",
+    },
+    "article": {"id": "storm", "version": 2, "change": "update"},
+}
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+@dataclass
+class Browser:
+    recipient: Recipient
+    key: ec.EllipticCurvePrivateKey
+    auth: bytes
+
+    def decrypt(self, body: bytes) -> dict:
+        return json.loads(
+            http_ece.decrypt(body, private_key=self.key, auth_secret=self.auth, version="aes128gcm")
+        )
+
+
+def make_browser(n: int, host: str = "fcm.googleapis.com") -> Browser:
+    key = ec.generate_private_key(ec.SECP256R1())
+    auth = bytes([n % 256]) * 16
+    endpoint = f"https://{host}/fcm/send/device-{n}"
+    p256dh = b64url(key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint))
+    recipient = Recipient(
+        sub_id=subscription_id(endpoint), endpoint=endpoint, p256dh=p256dh, auth=b64url(auth)
+    )
+    return Browser(recipient, key, auth)
+
+
+@dataclass
+class FakePushClient:
+    """Answers from a script per endpoint (then 201), recording every request."""
+
+    script: dict[str, list[PushResponse]] = field(default_factory=dict)
+    requests: list[tuple[str, bytes, dict[str, str]]] = field(default_factory=list)
+    delay: float = 0.0
+    in_flight: int = 0
+    max_in_flight: int = 0
+
+    async def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> PushResponse:
+        self.requests.append((url, body, dict(headers)))
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.delay)
+        finally:
+            self.in_flight -= 1
+        answers = self.script.get(url)
+        return answers.pop(0) if answers else PushResponse(201)
+
+    def urls(self) -> list[str]:
+        return [url for url, _, _ in self.requests]
+
+
+@dataclass
+class FakeMembers:
+    shard: list[Recipient]
+    deleted: list[str] = field(default_factory=list)
+    pages_read: int = 0
+
+    def members(
+        self, topic: str, shard: int, *, page_size: int, start_after: str | None = None
+    ) -> Iterator[Sequence[Recipient]]:
+        ordered = sorted(self.shard, key=lambda r: r.sub_id)
+        if start_after is not None:
+            ordered = [r for r in ordered if r.sub_id > start_after]
+        for i in range(0, len(ordered), page_size):
+            self.pages_read += 1
+            yield ordered[i : i + page_size]
+
+    def delete(self, sub_id: str) -> bool:
+        self.deleted.append(sub_id)
+        return True
+
+
+@dataclass
+class FakeQueue:
+    sent: list[tuple[list[PushJob], int | None]] = field(default_factory=list)
+
+    def enqueue(self, jobs: Sequence[PushJob], *, delay_seconds: int | None = None) -> int:
+        self.sent.append((list(jobs), delay_seconds))
+        return len(jobs)
+
+
+@dataclass
+class FakeStats:
+    totals: dict[str, int] = field(
+        default_factory=lambda: {"sent": 0, "expired": 0, "failed": 0, "retried": 0}
+    )
+    updates: int = 0
+
+    def add(self, article_id: str, version: int, *, at: datetime, **counts: int) -> None:
+        self.updates += 1
+        for name, value in counts.items():
+            self.totals[name] += value
+
+
+@dataclass
+class FakeClaims:
+    state: dict[str, str] = field(default_factory=dict)
+    cursors: list[str] = field(default_factory=list)
+    resume_from: str | None = None
+
+    def claim(self, job: PushJob) -> Claim:
+        state = self.state.get(job.job_id)
+        if state == "done":
+            return Claim(done=True)
+        if state == "sending":
+            raise JobInProgressError(job.job_id)
+        self.state[job.job_id] = "sending"
+        return Claim(cursor=self.resume_from)
+
+    def checkpoint(self, job: PushJob, cursor: str) -> None:
+        self.cursors.append(cursor)
+
+    def complete(self, job: PushJob) -> None:
+        self.state[job.job_id] = "done"
+
+
+@dataclass
+class World:
+    browsers: list[Browser]
+    client: FakePushClient
+    members: FakeMembers
+    queue: FakeQueue
+    stats: FakeStats
+    claims: FakeClaims
+    vapid: VapidAuthorizer
+    options: SendOptions = field(default_factory=lambda: SendOptions(max_in_flight=8, page_size=4))
+
+    def by_url(self, url: str) -> Browser:
+        return next(b for b in self.browsers if b.recipient.endpoint == url)
+
+    def send(self, job: PushJob) -> DeliveryReport:
+        return asyncio.run(
+            send_job(
+                job,
+                client=self.client,
+                vapid=self.vapid,
+                members=self.members,
+                claims=self.claims,
+                queue=self.queue,
+                stats=self.stats,
+                options=self.options,
+            )
+        )
+
+
+def make_job(**changes: object) -> PushJob:
+    job = PushJob(
+        article_id="storm",
+        version=2,
+        topic="all",
+        shard=3,
+        payload=PAYLOAD,
+        urgency=Urgency.HIGH,
+        ttl=3600,
+        topic_header=topic_header("storm"),
+    )
+    return job.model_copy(update=changes)
+
+
+@pytest.fixture
+def world() -> World:
+    browsers = [make_browser(n) for n in range(10)]
+    key = ec.generate_private_key(ec.SECP256R1()).private_numbers().private_value
+    return World(
+        browsers=browsers,
+        client=FakePushClient(),
+        members=FakeMembers([b.recipient for b in browsers]),
+        queue=FakeQueue(),
+        stats=FakeStats(),
+        claims=FakeClaims(),
+        vapid=VapidAuthorizer(b64url(key.to_bytes(32, "big")), "mailto:push@example.com"),
+    )
+
+
+def test_every_member_gets_the_encrypted_payload_once_with_the_push_headers(world: World) -> None:
+    report = world.send(make_job())
+
+    assert sorted(world.client.urls()) == sorted(b.recipient.endpoint for b in world.browsers)
+    for url, body, headers in world.client.requests:
+        assert world.by_url(url).decrypt(body) == PAYLOAD
+        assert headers["TTL"] == "3600"
+        assert headers["Urgency"] == "high"
+        assert headers["Topic"] == topic_header("storm")
+        assert headers["Content-Encoding"] == "aes128gcm"
+        assert headers["Authorization"].startswith("vapid t=")
+    assert len({body for _, body, _ in world.client.requests}) == 10  # fresh key and salt each
+    assert world.vapid.signatures == 1
+    assert (report.sent, report.expired, report.failed, report.retried) == (10, 0, 0, 0)
+    assert world.stats.totals == {"sent": 10, "expired": 0, "failed": 0, "retried": 0}
+    assert world.claims.state[make_job().job_id] == "done"
+    assert world.queue.sent == []
+
+
+def test_answers_decide_delete_retry_shrink_or_fail(world: World) -> None:
+    b = [x.recipient for x in world.browsers]
+    world.client.script = {
+        b[0].endpoint: [PushResponse(410)],
+        b[1].endpoint: [PushResponse(404)],
+        b[2].endpoint: [PushResponse(429, retry_after="120")],
+        b[3].endpoint: [PushResponse(500)],
+        b[4].endpoint: [PushResponse(None, error="ServerTimeoutError")],
+        b[5].endpoint: [PushResponse(503, retry_after="7")],
+        b[6].endpoint: [PushResponse(400)],
+        b[7].endpoint: [PushResponse(413)],
+    }
+
+    report = world.send(make_job())
+
+    assert sorted(world.members.deleted) == sorted([b[0].sub_id, b[1].sub_id])
+    (jobs, delay), *rest = world.queue.sent
+    assert rest == []
+    assert delay == 120  # the longest Retry-After beats the 30 s backoff of attempt 0
+    [retry] = jobs
+    assert retry.attempt == 1
+    assert retry.recipients is not None
+    assert {r.sub_id for r in retry.recipients} == {x.sub_id for x in b[2:6]}
+    # 413: one more try with a shorter body, which decrypts to a still-valid payload.
+    sends_413 = [(u, body) for u, body, _ in world.client.requests if u == b[7].endpoint]
+    assert len(sends_413) == 2
+    shrunk = world.browsers[7].decrypt(sends_413[1][1])
+    assert shrunk["article"] == PAYLOAD["article"]
+    assert len(shrunk["notification"]["body"]) < len(PAYLOAD["notification"]["body"])
+    assert (report.sent, report.expired, report.failed, report.retried) == (3, 2, 1, 4)
+    assert world.stats.totals == {"sent": 3, "expired": 2, "failed": 1, "retried": 4}
+
+
+def test_a_retry_job_sends_only_to_its_recipients(world: World) -> None:
+    chosen = (world.browsers[2].recipient, world.browsers[7].recipient)
+    report = world.send(make_job(recipients=chosen, attempt=1))
+    assert sorted(world.client.urls()) == sorted(r.endpoint for r in chosen)
+    assert world.members.pages_read == 0
+    assert report.sent == 2
+
+
+def test_the_last_attempt_counts_failures_instead_of_retrying(world: World) -> None:
+    world.options = SendOptions(max_attempts=3)
+    target = world.browsers[0].recipient
+    world.client.script = {target.endpoint: [PushResponse(500)]}
+    report = world.send(make_job(recipients=(target,), attempt=2))
+    assert world.queue.sent == []
+    assert (report.failed, report.retried) == (1, 0)
+    assert world.stats.totals["failed"] == 1
+
+
+def test_a_job_already_done_sends_nothing(world: World) -> None:
+    job = make_job()
+    world.send(job)
+    first = len(world.client.requests)
+    report = world.send(job)
+    assert report.duplicate
+    assert len(world.client.requests) == first == 10
+
+
+def test_a_job_held_by_another_sender_is_refused(world: World) -> None:
+    job = make_job()
+    world.claims.state[job.job_id] = "sending"
+    with pytest.raises(JobInProgressError):
+        world.send(job)
+    assert world.client.requests == []
+
+
+def test_a_resumed_job_starts_after_the_checkpoint(world: World) -> None:
+    ordered = sorted((b.recipient for b in world.browsers), key=lambda r: r.sub_id)
+    world.claims.resume_from = ordered[5].sub_id
+    world.send(make_job())
+    assert sorted(world.client.urls()) == sorted(r.endpoint for r in ordered[6:])
+
+
+def test_progress_is_checkpointed_page_by_page(world: World) -> None:
+    world.options = SendOptions(max_in_flight=2, page_size=3, checkpoint_seconds=0)
+    world.client.delay = 0.001
+    world.send(make_job())
+    ordered = sorted(b.recipient.sub_id for b in world.browsers)
+    page_ends = {ordered[i] for i in (2, 5, 8, 9)}
+    assert world.claims.cursors
+    assert set(world.claims.cursors) <= page_ends
+    assert world.claims.cursors == sorted(world.claims.cursors)
+
+
+def test_an_endpoint_that_no_longer_passes_the_rules_is_skipped_not_deleted(world: World) -> None:
+    hostile = make_browser(99, host="fcm.googleapis.com.evil.example").recipient
+    world.members.shard.append(hostile)
+    report = world.send(make_job())
+    assert hostile.endpoint not in world.client.urls()
+    assert world.members.deleted == []
+    assert (report.sent, report.failed) == (10, 1)
+
+
+def test_in_flight_requests_are_bounded(world: World) -> None:
+    world.members.shard = [make_browser(n).recipient for n in range(60)]
+    world.options = SendOptions(max_in_flight=5, page_size=7)
+    world.client.delay = 0.002
+    report = world.send(make_job())
+    assert report.sent == 60
+    assert world.client.max_in_flight == 5
+
+
+def test_many_failures_are_split_into_bounded_retry_jobs(world: World) -> None:
+    world.members.shard = [make_browser(n).recipient for n in range(450)]
+    world.client.script = {r.endpoint: [PushResponse(500)] for r in world.members.shard}
+    world.options = SendOptions(max_in_flight=64, page_size=100)
+    report = world.send(make_job())
+    jobs = [job for batch, _ in world.queue.sent for job in batch]
+    assert [len(job.recipients or ()) for job in jobs] == [200, 200, 50]
+    assert report.retried == 450
+    assert report.retry_jobs == 3
+
+
+def test_retry_delay_backs_off_and_is_capped() -> None:
+    assert [retry_delay(a, 0) for a in range(6)] == [30, 60, 120, 240, 480, 900]
+    assert retry_delay(0, 300) == 300
+    assert retry_delay(0, 5000) == 900
+
+
+def test_retry_after_accepts_seconds_and_http_dates() -> None:
+    assert parse_retry_after("17") == 17
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10
+    assert parse_retry_after("soon") == 0
+    assert parse_retry_after(None) == 0
