@@ -1,0 +1,93 @@
+"""Job claims: one conditional item per (version, topic, shard), so a job is enqueued once.
+
+A DynamoDB stream delivers a record at least once; a retried batch replays
+records that were already handled. Before a push job goes on the queue its
+claim item is written with ``attribute_not_exists``: the second writer loses
+and enqueues nothing.
+"""
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Final
+
+from botocore.exceptions import ClientError
+
+from stoppress.adapters import clients
+from stoppress.errors import NotFoundError, TransientError
+from stoppress.keys import article_pk, job_claim_sk
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+# Stream records live 24 h; a week covers any redelivery or redrive from the DLQ.
+CLAIM_LIFETIME: Final = timedelta(days=7)
+CLAIM_TYPE: Final = "job_claim"
+
+_TRANSIENT_CODES: Final = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "ThrottlingException",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionConflictException",
+    }
+)
+
+
+def _map_client_error(e: ClientError, table_name: str) -> Exception:
+    code = e.response.get("Error", {}).get("Code", "")
+    if code in _TRANSIENT_CODES:
+        return TransientError(f"job claim write failed: {code}")
+    if code == "ResourceNotFoundException":
+        return NotFoundError(f"table {table_name} does not exist")
+    return e
+
+
+class JobClaimStore:
+    """Claims on push jobs in the article's partition of the table."""
+
+    def __init__(self, table_name: str, client: "DynamoDBClient | None" = None) -> None:
+        self._table_name = table_name
+        self._client = client or clients.dynamodb()
+
+    def _key(
+        self, article_id: str, version: int, topic: str, shard: int
+    ) -> dict[str, dict[str, str]]:
+        return {
+            "pk": {"S": article_pk(article_id)},
+            "sk": {"S": job_claim_sk(version, topic, shard)},
+        }
+
+    def claim(self, article_id: str, version: int, topic: str, shard: int) -> bool:
+        """True if this call claimed the job, False if it was claimed before."""
+        now = datetime.now(UTC)
+        item = {
+            **self._key(article_id, version, topic, shard),
+            "type": {"S": CLAIM_TYPE},
+            "article_id": {"S": article_id},
+            "version": {"N": str(version)},
+            "topic": {"S": topic},
+            "shard": {"N": str(shard)},
+            "claimed_at": {"S": now.isoformat()},
+            "expires_at": {"N": str(int((now + CLAIM_LIFETIME).timestamp()))},
+        }
+        try:
+            self._client.put_item(
+                TableName=self._table_name,
+                Item=item,
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise _map_client_error(e, self._table_name) from e
+        return True
+
+    def release(self, article_id: str, version: int, topic: str, shard: int) -> None:
+        """Forget a claim whose job never reached the queue, so a retry can send it."""
+        try:
+            self._client.delete_item(
+                TableName=self._table_name, Key=self._key(article_id, version, topic, shard)
+            )
+        except ClientError as e:
+            raise _map_client_error(e, self._table_name) from e
