@@ -97,6 +97,13 @@ def test_hard_wrapped_paragraphs_join_and_text_under_the_headline_is_the_lead() 
     )
 
 
+def test_a_headline_in_capitals_with_a_dash_is_still_a_headline() -> None:
+    data = "BREAKING — Storm closes all ferry routes\n\nABERDEEN — No ferries will sail.\n"
+    article = parse_article(data.encode(), key="articles/x.txt")
+    assert article.headline == "BREAKING — Storm closes all ferry routes"
+    assert article.dateline == "ABERDEEN"
+
+
 @pytest.mark.parametrize(
     ("line", "expected"),
     [

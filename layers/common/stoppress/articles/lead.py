@@ -9,14 +9,15 @@ from stoppress.articles.normalise import normalise_text
 SUMMARY_MAX_CHARS: Final = 200
 ELLIPSIS: Final = "…"
 
-_UPPER = "A-ZÀ-ÖØ-Þ"
-_PLACE_WORD = rf"[{_UPPER}][{_UPPER}'’.\-]+"
-# "BRUSSELS --", "NEW YORK (AP) —", "SPRINGFIELD, Ill. –": the place in
-# capitals (up to five words), an optional ", State" part, an optional agency
-# in brackets, then a dash of some kind followed by a space.
+_PLACE_WORD = r"[^\W\d_][^\W\d_'’.\-]+"
+# "BRUSSELS --", "NEW YORK (AP) —", "SPRINGFIELD, Ill. –": the place (up to
+# five words, in capitals: checked after matching, so any script works), an
+# optional ", State" part, an optional agency in brackets, then a dash of
+# some kind followed by a space.
 _DATELINE: Final = re.compile(
-    rf"^(?P<place>{_PLACE_WORD}(?:[ ]{_PLACE_WORD}){{0,4}}(?:,[ ][A-Z][A-Za-z.'’\- ]{{0,30}}?)?)"
-    r"(?:\s+\([A-Za-z][A-Za-z .&\-]{0,30}\))?"
+    rf"^(?P<place>(?P<city>{_PLACE_WORD}(?:[ ]{_PLACE_WORD}){{0,4}})"
+    r"(?:,[ ][^\W\d_][\w.'’\- ]{0,30}?)?)"
+    r"(?:\s+\([^\W\d_][\w .&\-]{0,30}\))?"
     r"\s*(?:--|—|–)\s+"
 )
 
@@ -24,7 +25,7 @@ _DATELINE: Final = re.compile(
 def split_dateline(paragraph: str) -> tuple[str | None, str]:
     """(dateline, rest of the paragraph); (None, paragraph) when it has none."""
     match = _DATELINE.match(paragraph)
-    if match is None:
+    if match is None or not match.group("city").isupper():
         return None, paragraph
     return match.group("place").strip(), paragraph[match.end() :]
 

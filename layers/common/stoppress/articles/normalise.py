@@ -14,7 +14,6 @@ from collections.abc import Iterable
 # Invisible characters that editors' tools insert or drop at will: zero-width
 # space/joiners, word joiner, and a stray byte-order mark inside the text.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_WHITESPACE = re.compile(r"\s+")
 # Keeps the fields apart in the hash input so text cannot migrate between
 # headline, dateline and body without changing the hash.
 _FIELD_SEPARATOR = "\x1f"
@@ -24,7 +23,9 @@ def normalise_text(text: str) -> str:
     """NFC, invisible characters removed, every whitespace run one space, trimmed."""
     text = unicodedata.normalize("NFC", text)
     text = _INVISIBLE.sub("", text)
-    return _WHITESPACE.sub(" ", text).strip()
+    # str.split() splits on exactly the Unicode whitespace \s means, and is
+    # several times faster than a regex substitution on long bodies.
+    return " ".join(text.split())
 
 
 def content_hash(headline: str, dateline: str | None, paragraphs: Iterable[str]) -> str:

@@ -109,7 +109,7 @@ def _finish(article_id: str, source_format: SourceFormat, draft: ArticleDraft) -
             f"It starts {headline[:60]!r}: put a short headline on its own line, "
             "then a blank line, then the story"
         )
-    if split_dateline(headline)[0] is not None:
+    if _is_lead_sentence(headline):
         raise ArticleParseError(
             f"no headline: the first line {headline[:60]!r} is the dateline paragraph; "
             "put the headline above it, followed by a blank line"
@@ -161,6 +161,12 @@ def _finish(article_id: str, source_format: SourceFormat, draft: ArticleDraft) -
         # Every limit above is checked with a readable reason first; this is
         # the backstop that keeps the contract (only ArticleParseError escapes).
         raise ArticleParseError(f"the article does not fit the article model: {e}") from e
+
+
+def _is_lead_sentence(headline: str) -> bool:
+    """A "headline" that is really the dateline and first sentence of the story."""
+    dateline, rest = split_dateline(headline)
+    return dateline is not None and (len(rest) > 100 or rest.rstrip("\"'”’").endswith("."))
 
 
 def _no_headline(source_format: SourceFormat) -> str:

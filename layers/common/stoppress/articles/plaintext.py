@@ -37,7 +37,8 @@ from stoppress.articles.draft import ArticleDraft, parse_notify, parse_tags, par
 from stoppress.errors import ArticleParseError
 
 _BANNER: Final = re.compile(
-    r"^\W*get the latest updates as we post them\W+right on your browser\W*$", re.IGNORECASE
+    r"^\W*get\s+the\s+latest\s+updates\s+as\s+we\s+post\s+them\W+right\s+on\s+your\s+browser\W*$",
+    re.IGNORECASE,
 )
 _LAST_UPDATED: Final = re.compile(
     r"^\W{0,3}(?:last\s+)?updated\s*:?\s*(?P<month>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4})"
