@@ -1,0 +1,108 @@
+"""IngestFunction: S3 ObjectCreated events -> article versions in the table.
+
+Each record is handled on its own. A file that cannot be an article is
+recorded as a rejection and not retried; a transient failure (throttling,
+network) is raised once every record has had its turn, so Lambda retries the
+event. Redelivering records that already succeeded is harmless: identical
+content makes no new version.
+"""
+
+from functools import cache
+from typing import Any
+from urllib.parse import unquote_plus
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes.s3_event import S3Event, S3EventRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from stoppress.adapters.articles_table import ArticleStore
+from stoppress.adapters.objects import ObjectStore
+from stoppress.articles.model import SourceObject
+from stoppress.errors import TransientError
+from stoppress.ingest import IngestOutcome, ingest_upload
+from stoppress.observability import logger, metrics, tracer
+from stoppress.settings import IngestSettings, load_settings
+
+_METRIC_BY_STATUS = {
+    "stored": "VersionsStored",
+    "unchanged": "UploadsUnchanged",
+    "stale": "StaleEventsIgnored",
+    "rejected": "UploadsRejected",
+}
+
+
+@cache
+def _store(table_name: str) -> ArticleStore:
+    return ArticleStore(table_name)
+
+
+@cache
+def _objects() -> ObjectStore:
+    return ObjectStore()
+
+
+def upload_from_record(record: S3EventRecord) -> SourceObject:
+    """The uploaded object an S3 event record names (keys arrive URL-encoded, '+' for spaces)."""
+    obj = record.s3.get_object
+    size = obj.get("size")
+    return SourceObject(
+        bucket=record.s3.bucket.name,
+        key=unquote_plus(obj.key),
+        version_id=obj.version_id or None,
+        sequencer=obj.get("sequencer") or None,
+        event_time=record.event_time,
+        size=int(size) if size is not None else None,
+    )
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if event.get("Event") == "s3:TestEvent":
+        # S3 sends this once when the notification is configured.
+        logger.info("ignoring s3:TestEvent", extra={"bucket": event.get("Bucket")})
+        return {"records": 0, "ignored": "s3:TestEvent"}
+
+    settings = load_settings(IngestSettings)
+    store, objects = _store(settings.table_name), _objects()
+    outcomes: list[dict[str, Any]] = []
+    transient: list[TransientError] = []
+    for record in S3Event(event).records:
+        if not record.event_name.startswith("ObjectCreated:"):
+            logger.debug("ignoring record", extra={"event_name": record.event_name})
+            continue
+        try:
+            upload = upload_from_record(record)
+        except (KeyError, ValidationError) as e:
+            logger.error("malformed S3 event record", extra={"error": str(e)})
+            metrics.add_metric(name="MalformedRecords", unit=MetricUnit.Count, value=1)
+            continue
+        try:
+            outcome = ingest_upload(upload, store=store, objects=objects, settings=settings)
+        except TransientError as e:
+            logger.warning(
+                "transient failure, the event will be retried",
+                extra={"key": upload.key, "error": str(e)},
+            )
+            metrics.add_metric(name="TransientFailures", unit=MetricUnit.Count, value=1)
+            transient.append(e)
+            outcomes.append({"status": "retry", "key": upload.key})
+            continue
+        _report(outcome)
+        outcomes.append(outcome.summary())
+
+    if transient:
+        raise TransientError(
+            f"{len(transient)} of {len(outcomes)} records failed transiently"
+        ) from transient[0]
+    return {"records": len(outcomes), "outcomes": outcomes}
+
+
+def _report(outcome: IngestOutcome) -> None:
+    metrics.add_metric(name=_METRIC_BY_STATUS[outcome.status], unit=MetricUnit.Count, value=1)
+    if outcome.status == "rejected":
+        logger.warning("upload rejected", extra=outcome.summary())
+    else:
+        logger.info("upload processed", extra=outcome.summary())

@@ -1,0 +1,223 @@
+"""Articles in the table: heads, versions and rejected uploads.
+
+The one write that matters is ``put_version``: the new VERSION item and the
+moved HEAD go in a single transaction conditioned on the head still being at
+the version the caller read (or on there being no head yet). Two uploads racing
+for the same article therefore cannot both become version n: the loser gets a
+``VersionConflictError``, re-reads the head and tries again.
+"""
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+
+from stoppress.adapters import clients
+from stoppress.adapters.article_items import (
+    head_from_item,
+    head_to_item,
+    version_from_item,
+    version_to_item,
+)
+from stoppress.articles.model import Head, SourceObject, Version
+from stoppress.errors import TransientError, VersionConflictError
+from stoppress.keys import HEAD_SK, VERSION_SK_PREFIX, article_pk, rejection_pk, version_sk
+
+REJECTION_TTL: Final = timedelta(days=30)
+
+_TRANSIENT_CODES: Final = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionInProgressException",
+        "LimitExceededException",
+    }
+)
+# Per-item reasons inside a cancelled transaction.
+_CONFLICT_REASONS: Final = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
+_TRANSIENT_REASONS: Final = frozenset(
+    {"ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"}
+)
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def _to_attrs(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in item.items()}
+
+
+def _from_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _deserializer.deserialize(v) for k, v in attrs.items()}
+
+
+def _transient_or_raise(error: ClientError, action: str) -> None:
+    """Raise ``TransientError`` for errors worth retrying; return for anything else."""
+    code = error.response.get("Error", {}).get("Code", "")
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    if code in _TRANSIENT_CODES or status >= 500:
+        raise TransientError(f"{action}: {code or status}") from error
+
+
+class ArticleStore:
+    """Reads and writes article items in one table through the low-level DynamoDB client."""
+
+    def __init__(self, table_name: str, client: Any = None) -> None:
+        self.table_name = table_name
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        # Looked up per call, so a warm process reuses the cached client and
+        # tests that reset the client cache never hold a stale one.
+        return self._client or clients.dynamodb()
+
+    def _call(self, action: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            return getattr(self.client, action)(TableName=self.table_name, **kwargs)
+        except ClientError as e:
+            _transient_or_raise(e, action)
+            raise
+        except (ConnectionError, HTTPClientError) as e:
+            raise TransientError(f"{action}: {e}") from e
+
+    def get_head(self, article_id: str) -> Head | None:
+        response = self._call(
+            "get_item",
+            Key=_to_attrs({"pk": article_pk(article_id), "sk": HEAD_SK}),
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return head_from_item(_from_attrs(item)) if item else None
+
+    def get_version(self, article_id: str, number: int) -> Version | None:
+        response = self._call(
+            "get_item",
+            Key=_to_attrs({"pk": article_pk(article_id), "sk": version_sk(number)}),
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return version_from_item(_from_attrs(item)) if item else None
+
+    def latest_version(self, article_id: str) -> Version | None:
+        head = self.get_head(article_id)
+        return self.get_version(article_id, head.version) if head else None
+
+    def versions(self, article_id: str) -> Iterator[Version]:
+        """Every stored version, oldest first, read page by page."""
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": _to_attrs(
+                {":pk": article_pk(article_id), ":prefix": VERSION_SK_PREFIX}
+            ),
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._call("query", **kwargs)
+            for item in page.get("Items", []):
+                yield version_from_item(_from_attrs(item))
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def put_version(self, version: Version, head: Head, *, expected_head: int | None) -> None:
+        """Write ``version`` and move the head to it, if the head is still at ``expected_head``.
+
+        ``expected_head`` None means "there is no head yet" (a new article).
+        Raises ``VersionConflictError`` when another writer moved the head first.
+        """
+        if expected_head is None:
+            head_condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
+        else:
+            head_condition = {
+                "ConditionExpression": "#version = :expected",
+                "ExpressionAttributeNames": {"#version": "version"},
+                "ExpressionAttributeValues": _to_attrs({":expected": expected_head}),
+            }
+        items = [
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": _to_attrs(version_to_item(version)),
+                    # Versions are immutable: never overwrite one.
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": _to_attrs(head_to_item(head)),
+                    **head_condition,
+                }
+            },
+        ]
+        try:
+            self.client.transact_write_items(TransactItems=items)
+        except ClientError as e:
+            code = e.response.get("Error", {}).get("Code", "")
+            if code == "TransactionCanceledException":
+                reasons = {r.get("Code") for r in e.response.get("CancellationReasons", [])}
+                if reasons & _CONFLICT_REASONS:
+                    raise VersionConflictError(
+                        f"head of {version.article_id} moved from {expected_head}"
+                    ) from e
+                if reasons & _TRANSIENT_REASONS:
+                    raise TransientError(f"transaction throttled: {sorted(reasons)}") from e
+            _transient_or_raise(e, "transact_write_items")
+            raise
+        except (ConnectionError, HTTPClientError) as e:
+            raise TransientError(f"transact_write_items: {e}") from e
+
+    def advance_head_source(self, head: Head, source: SourceObject) -> None:
+        """Record a newer S3 event for unchanged content, so older events stay recognisable.
+
+        Conditioned on the head still being at ``head.version``; raises
+        ``VersionConflictError`` otherwise.
+        """
+        moved = head.model_copy(update={"source": source})
+        try:
+            self.client.put_item(
+                TableName=self.table_name,
+                Item=_to_attrs(head_to_item(moved)),
+                ConditionExpression="#version = :expected",
+                ExpressionAttributeNames={"#version": "version"},
+                ExpressionAttributeValues=_to_attrs({":expected": head.version}),
+            )
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                raise VersionConflictError(f"head of {head.article_id} moved") from e
+            _transient_or_raise(e, "put_item")
+            raise
+        except (ConnectionError, HTTPClientError) as e:
+            raise TransientError(f"put_item: {e}") from e
+
+    def record_rejection(self, source: SourceObject, reason: str, *, now: datetime) -> None:
+        """Keep a visible record (for 30 days) of an upload that could not become a version."""
+        where = source.sequencer or source.version_id or "-"
+        item = {
+            "pk": rejection_pk(source.key),
+            "sk": f"{source.event_time.isoformat(timespec='milliseconds')}#{where}",
+            "type": "rejection",
+            "reason": reason,
+            "bucket": source.bucket,
+            "key": source.key,
+            "rejected_at": now.isoformat(),
+            "expires_at": int((now + REJECTION_TTL).timestamp()),
+        }
+        if source.version_id is not None:
+            item["version_id"] = source.version_id
+        self._call("put_item", Item=_to_attrs(item))
+
+    def rejections(self, key: str) -> list[dict[str, Any]]:
+        """The rejection records for one S3 key, oldest first."""
+        page = self._call(
+            "query",
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=_to_attrs({":pk": rejection_pk(key)}),
+        )
+        return [_from_attrs(item) for item in page.get("Items", [])]

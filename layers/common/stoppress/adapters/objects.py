@@ -1,0 +1,73 @@
+"""Reading uploaded article files from S3, one exact object version at a time."""
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+from botocore.exceptions import ClientError, ConnectionError, HTTPClientError, IncompleteReadError
+
+from stoppress.adapters import clients
+from stoppress.errors import ArticleParseError, NotFoundError, TransientError
+
+_MISSING_CODES: Final = frozenset({"NoSuchKey", "NoSuchVersion", "NoSuchBucket", "404"})
+_TRANSIENT_CODES: Final = frozenset(
+    {"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "503", "500"}
+)
+
+
+class ObjectTooLargeError(ArticleParseError):
+    """The file is larger than any article could be: a permanent rejection, not a retry."""
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    data: bytes
+    version_id: str | None
+    size: int
+
+
+class ObjectStore:
+    """Reads S3 objects by key and version id, refusing anything over a size limit."""
+
+    def __init__(self, client: Any = None) -> None:
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        return self._client or clients.s3()
+
+    def read(
+        self, bucket: str, key: str, *, version_id: str | None = None, max_bytes: int
+    ) -> StoredObject:
+        """The object's bytes (the given version, else the current one).
+
+        Raises ``NotFoundError`` when it is gone, ``ObjectTooLargeError`` above
+        ``max_bytes`` (without downloading it), ``TransientError`` for
+        throttling, 5xx and network failures.
+        """
+        kwargs: dict[str, Any] = {"Bucket": bucket, "Key": key}
+        if version_id:
+            kwargs["VersionId"] = version_id
+        try:
+            response = self.client.get_object(**kwargs)
+            size = int(response["ContentLength"])
+            body = response["Body"]
+            if size > max_bytes:
+                body.close()
+                raise ObjectTooLargeError(
+                    f"file is {size} bytes; articles are at most {max_bytes} bytes"
+                )
+            data = body.read()
+        except ClientError as e:
+            error = e.response.get("Error", {})
+            code = str(error.get("Code", ""))
+            status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            if code in _MISSING_CODES:
+                raise NotFoundError(
+                    f"s3://{bucket}/{key} ({version_id or 'latest'}): {code}"
+                ) from e
+            if code in _TRANSIENT_CODES or status >= 500:
+                raise TransientError(f"get_object s3://{bucket}/{key}: {code or status}") from e
+            raise
+        except (ConnectionError, HTTPClientError, IncompleteReadError) as e:
+            raise TransientError(f"get_object s3://{bucket}/{key}: {e}") from e
+        return StoredObject(data=data, version_id=response.get("VersionId"), size=size)

@@ -1,0 +1,251 @@
+"""One S3 upload becomes (at most) one new version of an article.
+
+``ingest_upload`` reads the exact object version the event names, parses it,
+and decides against the article's head:
+
+- the event is older than the one the head came from -> ``stale``: an upload
+  that was overtaken never rolls the story back;
+- the content hash equals the head's -> ``unchanged`` (this also makes S3's
+  at-least-once redelivery harmless);
+- otherwise the change is judged (``articles.changes``) and the version written
+  with the head in one conditional transaction. If another upload moved the
+  head meanwhile, the whole decision is made again from the new head.
+
+A file that cannot be an article is recorded as a rejection and reported as
+``rejected``; it is never retried. ``TransientError`` escapes so the caller can
+let Lambda retry.
+"""
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Final, Literal, Protocol
+
+from stoppress.adapters.article_items import head_for
+from stoppress.adapters.objects import StoredObject
+from stoppress.articles.changes import ChangeDecision, classify_change
+from stoppress.articles.model import Article, Head, SourceObject, Version
+from stoppress.articles.parse import MAX_ARTICLE_BYTES, parse_article
+from stoppress.errors import ArticleParseError, NotFoundError, TransientError, VersionConflictError
+from stoppress.observability import logger
+from stoppress.settings import IngestSettings
+
+# Enough for a burst of simultaneous uploads of one story: each round lets at
+# least one writer through, and the jittered backoff spreads the rest.
+MAX_WRITE_ATTEMPTS: Final = 12
+_BACKOFF_BASE_S: Final = 0.01
+_BACKOFF_CAP_S: Final = 0.25
+
+Status = Literal["stored", "unchanged", "stale", "rejected"]
+
+
+class ArticleRepository(Protocol):
+    def get_head(self, article_id: str) -> Head | None: ...
+    def get_version(self, article_id: str, number: int) -> Version | None: ...
+    def put_version(self, version: Version, head: Head, *, expected_head: int | None) -> None: ...
+    def advance_head_source(self, head: Head, source: SourceObject) -> None: ...
+    def record_rejection(self, source: SourceObject, reason: str, *, now: datetime) -> None: ...
+
+
+class ObjectReader(Protocol):
+    def read(
+        self, bucket: str, key: str, *, version_id: str | None = None, max_bytes: int
+    ) -> StoredObject: ...
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    status: Status
+    key: str
+    article_id: str | None = None
+    version: Version | None = None
+    reason: str | None = None
+    attempts: int = 0
+
+    def summary(self) -> dict[str, object]:
+        """A JSON-friendly line for logs and the handler's response."""
+        out: dict[str, object] = {"status": self.status, "key": self.key}
+        if self.article_id:
+            out["article_id"] = self.article_id
+        if self.version is not None:
+            out |= {
+                "version": self.version.number,
+                "change": self.version.change.value,
+                "audience": self.version.audience.value,
+            }
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def is_older(event: SourceObject, seen: SourceObject) -> bool:
+    """Whether ``event`` happened before ``seen`` (the event the head came from).
+
+    S3 sequencers order events on one key: hex strings of varying length,
+    compared after left-padding the shorter with zeros. They mean nothing
+    across keys (``story.txt`` and ``story.md`` share an article), nor when
+    either side lacks one (moto, hand-made events); event time decides then.
+    Equal positions are not older: that is the same event, redelivered.
+    """
+    if event.sequencer and seen.sequencer and event.key == seen.key:
+        width = max(len(event.sequencer), len(seen.sequencer))
+        return event.sequencer.upper().zfill(width) < seen.sequencer.upper().zfill(width)
+    return event.event_time < seen.event_time
+
+
+def ingest_upload(
+    upload: SourceObject,
+    *,
+    store: ArticleRepository,
+    objects: ObjectReader,
+    settings: IngestSettings,
+    now: Callable[[], datetime] = _utcnow,
+) -> IngestOutcome:
+    """Turn one uploaded object into a new version, or say why not."""
+    try:
+        stored = objects.read(
+            upload.bucket, upload.key, version_id=upload.version_id, max_bytes=MAX_ARTICLE_BYTES
+        )
+        article = parse_article(stored.data, key=upload.key)
+    except ArticleParseError as e:
+        return _reject(upload, e.reason, store=store, now=now)
+    except NotFoundError:
+        # Deleted (or replaced, in an unversioned bucket) before we got to it:
+        # nothing to store, and retrying cannot bring it back.
+        return _reject(upload, "the file was deleted before it could be read", store=store, now=now)
+
+    source = upload.model_copy(
+        update={"version_id": upload.version_id or stored.version_id, "size": stored.size}
+    )
+    previous_bodies: dict[int, str | None] = {}
+    for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
+        head = store.get_head(article.id)
+        if head is not None and is_older(source, head.source):
+            return IngestOutcome("stale", upload.key, article.id, attempts=attempt)
+        if head is not None and head.content_hash == article.content_hash:
+            if _advance(store, head, source):
+                return IngestOutcome("unchanged", upload.key, article.id, attempts=attempt)
+            _backoff(attempt)
+            continue
+
+        decision = _judge(article, head, store=store, objects=objects, cache=previous_bodies)
+        version = _version(article, source, decision, head=head, settings=settings, now=now())
+        try:
+            store.put_version(
+                version,
+                head_for(version, updated_at=version.created_at),
+                expected_head=head.version if head else None,
+            )
+        except VersionConflictError:
+            logger.debug(
+                "head moved, deciding again", extra={"article_id": article.id, "attempt": attempt}
+            )
+            _backoff(attempt)
+            continue
+        return IngestOutcome("stored", upload.key, article.id, version=version, attempts=attempt)
+    raise TransientError(
+        f"{article.id}: head kept moving; gave up after {MAX_WRITE_ATTEMPTS} attempts"
+    )
+
+
+def _reject(
+    upload: SourceObject, reason: str, *, store: ArticleRepository, now: Callable[[], datetime]
+) -> IngestOutcome:
+    store.record_rejection(upload, reason, now=now())
+    return IngestOutcome("rejected", upload.key, reason=reason)
+
+
+def _advance(store: ArticleRepository, head: Head, source: SourceObject) -> bool:
+    """Move the head's event position forward for unchanged content; False if the head moved.
+
+    Without this, an identical re-upload would leave the head at its older
+    event, and a late event from between the two could still roll it back.
+    """
+    if source == head.source or not is_older(head.source, source):
+        return True
+    try:
+        store.advance_head_source(head, source)
+    except VersionConflictError:
+        return False
+    return True
+
+
+def _judge(
+    article: Article,
+    head: Head | None,
+    *,
+    store: ArticleRepository,
+    objects: ObjectReader,
+    cache: dict[int, str | None],
+) -> ChangeDecision:
+    if head is None:
+        return classify_change(article, previous_headline=None, previous_body=None)
+    if head.version not in cache:
+        cache[head.version] = _previous_body(article.id, head.version, store=store, objects=objects)
+    return classify_change(
+        article, previous_headline=head.headline, previous_body=cache[head.version]
+    )
+
+
+def _previous_body(
+    article_id: str, number: int, *, store: ArticleRepository, objects: ObjectReader
+) -> str | None:
+    previous = store.get_version(article_id, number)
+    if previous is None:
+        return None
+    if not previous.body_in_source:
+        return previous.body
+    # A large body stays in its source object version: read and parse it again.
+    src = previous.source
+    try:
+        stored = objects.read(
+            src.bucket, src.key, version_id=src.version_id, max_bytes=MAX_ARTICLE_BYTES
+        )
+        return parse_article(stored.data, key=src.key).body
+    except (NotFoundError, ArticleParseError) as e:
+        logger.warning(
+            "previous body unreadable; judging the change as substantial",
+            extra={"version": number, "source_key": src.key, "error": str(e)},
+        )
+        return None
+
+
+def _version(
+    article: Article,
+    source: SourceObject,
+    decision: ChangeDecision,
+    *,
+    head: Head | None,
+    settings: IngestSettings,
+    now: datetime,
+) -> Version:
+    body = article.body
+    in_source = len(body.encode("utf-8")) > settings.inline_body_limit
+    return Version(
+        article_id=article.id,
+        number=head.version + 1 if head else 1,
+        headline=article.headline,
+        dateline=article.dateline,
+        summary=article.summary,
+        body=None if in_source else body,
+        body_in_source=in_source,
+        change=decision.change,
+        audience=decision.audience,
+        urgency=decision.urgency,
+        content_hash=article.content_hash,
+        tags=article.tags,
+        source=source,
+        article_updated_at=article.updated_at,
+        created_at=now,
+    )
+
+
+def _backoff(attempt: int) -> None:
+    # Full jitter: racing writers spread out instead of colliding again.
+    time.sleep(random.uniform(0, min(_BACKOFF_CAP_S, _BACKOFF_BASE_S * 2**attempt)))  # noqa: S311

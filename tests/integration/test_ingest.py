@@ -1,0 +1,329 @@
+"""Uploads through the ingest handler on moto: versions, redelivery, ordering, rejections."""
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.awsrequest import AWSResponse
+from moto.core.botocore_stubber import BotocoreStubber
+
+from functions.ingest.app import lambda_handler
+from stoppress.adapters import clients
+from stoppress.adapters.articles_table import ArticleStore
+from stoppress.adapters.objects import ObjectStore
+from stoppress.articles.model import Audience, ChangeKind, SourceObject
+from stoppress.errors import TransientError
+from stoppress.ingest import ingest_upload
+from stoppress.settings import IngestSettings, load_settings
+from tests.integration.s3_events import LambdaContext, Upload, put, s3_event
+
+ROOT = Path(__file__).resolve().parents[2]
+STORY = (ROOT / "samplecontent" / "nato-resumes-contacts.txt").read_bytes()
+KEY = "articles/NATO Resumes Contacts.txt"
+ARTICLE_ID = "nato-resumes-contacts"
+UPDATE = STORY.rstrip() + (
+    b"\n\nLater on Monday, Russia's foreign ministry said it welcomed the decision "
+    b"and would send a delegation to Brussels next week.\n"
+)
+CORRECTION = UPDATE.replace(b"delegation to Brussels", b"delegation to Bruxelles")
+
+
+@pytest.fixture
+def s3(bucket: str) -> Any:
+    return clients.s3()
+
+
+@pytest.fixture
+def store(table: str) -> ArticleStore:
+    return ArticleStore(table)
+
+
+def handle(*uploads: Upload) -> dict[str, Any]:
+    return lambda_handler(s3_event(*uploads), LambdaContext())
+
+
+def statuses(result: dict[str, Any]) -> list[str]:
+    return [o["status"] for o in result["outcomes"]]
+
+
+def history(store: ArticleStore, article_id: str = ARTICLE_ID) -> list[tuple[int, str, str]]:
+    return [(v.number, v.change.value, v.audience.value) for v in store.versions(article_id)]
+
+
+def test_upload_becomes_version_one_for_everyone(s3: Any, bucket: str, store: ArticleStore) -> None:
+    upload = put(s3, bucket, KEY, STORY)
+    result = handle(upload)
+
+    assert result["outcomes"] == [
+        {
+            "status": "stored",
+            "key": KEY,
+            "article_id": ARTICLE_ID,
+            "version": 1,
+            "change": "new",
+            "audience": "all",
+        }
+    ]
+    version = store.get_version(ARTICLE_ID, 1)
+    assert version is not None
+    assert version.headline == "NATO Will Resume Top-Level Contacts"
+    assert version.dateline == "BRUSSELS"
+    assert version.body is not None
+    assert "James Appathurai" in version.body
+    assert version.source.key == KEY  # decoded from the '+'-encoded event key
+    assert version.source.version_id == upload.version_id
+    assert version.source.sequencer == upload.sequencer
+    head = store.get_head(ARTICLE_ID)
+    assert head is not None
+    assert (head.version, head.content_hash) == (1, version.content_hash)
+
+
+def test_same_event_twice_stores_one_version(s3: Any, bucket: str, store: ArticleStore) -> None:
+    upload = put(s3, bucket, KEY, STORY)
+    assert statuses(handle(upload)) == ["stored"]
+    assert statuses(handle(upload)) == ["unchanged"]
+    assert history(store) == [(1, "new", "all")]
+
+
+def test_identical_reupload_makes_no_version_but_moves_the_head_forward(
+    s3: Any, bucket: str, store: ArticleStore
+) -> None:
+    first = put(s3, bucket, KEY, STORY)
+    handle(first)
+    # Same words, different bytes: CRLF line ends and a BOM.
+    again = put(s3, bucket, KEY, b"\xef\xbb\xbf" + STORY.replace(b"\n", b"\r\n"))
+    assert statuses(handle(again)) == ["unchanged"]
+    assert history(store) == [(1, "new", "all")]
+    head = store.get_head(ARTICLE_ID)
+    assert head is not None
+    assert (head.version, head.source.sequencer) == (1, again.sequencer)
+
+
+def test_update_then_correction(s3: Any, bucket: str, store: ArticleStore) -> None:
+    handle(put(s3, bucket, KEY, STORY))
+    handle(put(s3, bucket, KEY, UPDATE))
+    handle(put(s3, bucket, KEY, CORRECTION))
+
+    assert history(store) == [
+        (1, "new", "all"),
+        (2, "update", "followers"),
+        (3, "correction", "none"),
+    ]
+    latest = store.latest_version(ARTICLE_ID)
+    assert latest is not None
+    assert latest.body is not None
+    assert "Bruxelles" in latest.body
+
+
+def test_editor_override_decides_the_audience(s3: Any, bucket: str, store: ArticleStore) -> None:
+    handle(put(s3, bucket, KEY, STORY))
+    # A typo-sized edit the editor wants everyone to hear about, urgently.
+    edited = STORY.replace(b"Monday", b"Tuesday", 1)
+    lines = edited.split(b"\n\n")
+    lines.insert(2, b"Notify: all\nUrgency: high")
+    handle(put(s3, bucket, KEY, b"\n\n".join(lines)))
+    latest = store.latest_version(ARTICLE_ID)
+    assert latest is not None
+    assert (latest.change, latest.audience, latest.urgency.value) == (
+        ChangeKind.CORRECTION,
+        Audience.ALL,
+        "high",
+    )
+
+
+def test_an_older_event_never_rolls_the_article_back(
+    s3: Any, bucket: str, store: ArticleStore
+) -> None:
+    handle(put(s3, bucket, KEY, STORY))
+    older = put(s3, bucket, KEY, UPDATE)
+    newer = put(s3, bucket, KEY, CORRECTION)
+
+    assert statuses(handle(newer)) == ["stored"]
+    assert statuses(handle(older)) == ["stale"]
+    assert [v.number for v in store.versions(ARTICLE_ID)] == [1, 2]
+    latest = store.latest_version(ARTICLE_ID)
+    assert latest is not None
+    assert latest.source.version_id == newer.version_id
+
+
+def test_without_sequencers_event_time_orders_events(
+    s3: Any, bucket: str, store: ArticleStore
+) -> None:
+    handle(put(s3, bucket, KEY, STORY, sequencer=False))
+    older = put(s3, bucket, KEY, UPDATE, sequencer=False)
+    newer = put(s3, bucket, KEY, CORRECTION, sequencer=False)
+    assert statuses(handle(newer, older)) == ["stored", "stale"]
+    assert [v.number for v in store.versions(ARTICLE_ID)] == [1, 2]
+
+
+def test_late_event_after_identical_reupload_is_still_stale(
+    s3: Any, bucket: str, store: ArticleStore
+) -> None:
+    handle(put(s3, bucket, KEY, STORY))
+    late = put(s3, bucket, KEY, UPDATE)  # overtaken by the re-upload below
+    reupload = put(s3, bucket, KEY, STORY)
+    assert statuses(handle(reupload, late)) == ["unchanged", "stale"]
+    assert history(store) == [(1, "new", "all")]
+
+
+def test_test_event_is_ignored(table: str) -> None:
+    event = json.loads((ROOT / "events" / "s3-test-event.json").read_text())
+    assert lambda_handler(event, LambdaContext()) == {"records": 0, "ignored": "s3:TestEvent"}
+
+
+def test_bad_files_are_rejected_and_recorded_while_the_good_one_is_stored(
+    s3: Any, bucket: str, store: ArticleStore
+) -> None:
+    garbage = put(s3, bucket, "articles/garbage.bin", bytes(range(256)) * 8)
+    empty = put(s3, bucket, "articles/empty.txt", b"")
+    good = put(s3, bucket, KEY, STORY)
+
+    result = handle(garbage, empty, good)
+
+    assert statuses(result) == ["rejected", "rejected", "stored"]
+    assert history(store) == [(1, "new", "all")]
+    for upload in (garbage, empty):
+        [rejection] = store.rejections(upload.key)
+        assert rejection["reason"]
+        assert rejection["bucket"] == bucket
+        assert rejection["sk"] == f"{upload.event_time.replace('Z', '+00:00')}#{upload.sequencer}"
+        assert int(rejection["expires_at"]) > 0
+    assert "empty" in store.rejections(empty.key)[0]["reason"]
+
+
+def test_a_deleted_object_is_rejected_not_retried(
+    s3: Any, bucket: str, store: ArticleStore
+) -> None:
+    upload = put(s3, bucket, KEY, STORY)
+    s3.delete_object(Bucket=bucket, Key=KEY, VersionId=upload.version_id)
+    assert statuses(handle(upload)) == ["rejected"]
+    assert "deleted" in store.rejections(KEY)[0]["reason"]
+
+
+def _throttle_reads_of(s3: Any, key: str) -> None:
+    """S3 answers 503 SlowDown for one key (after boto's own retries, as the adapter sees it)."""
+
+    def note_key(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        context["throttle"] = params.get("Key") == key
+
+    def slow_down(context: dict[str, Any], **_: Any) -> Any:
+        if not context.get("throttle"):
+            return None
+        error = {
+            "Error": {"Code": "SlowDown", "Message": "Please reduce your request rate."},
+            "ResponseMetadata": {"HTTPStatusCode": 503},
+        }
+        return AWSResponse("https://s3.amazonaws.com", 503, {}, None), error
+
+    s3.meta.events.register("before-parameter-build.s3.GetObject", note_key)
+    s3.meta.events.register("before-call.s3.GetObject", slow_down)
+
+
+def test_a_transient_failure_keeps_the_other_records_and_raises(
+    s3: Any, bucket: str, store: ArticleStore
+) -> None:
+    other_key = "articles/second story.txt"
+    second = STORY.replace(b"NATO Will Resume Top-Level Contacts", b"Second Story Headline")
+    ok = put(s3, bucket, KEY, STORY)
+    throttled = put(s3, bucket, other_key, second)
+    _throttle_reads_of(s3, other_key)
+
+    with pytest.raises(TransientError, match="1 of 2"):
+        handle(throttled, ok)
+
+    assert history(store) == [(1, "new", "all")]
+    assert store.get_head("second-story") is None
+    assert store.rejections(other_key) == []  # not a rejection: Lambda retries it
+
+    clients.reset()  # the retry runs with a healthy client
+    assert statuses(handle(throttled, ok)) == ["stored", "unchanged"]
+
+
+def test_large_bodies_stay_in_s3_and_still_judge_changes(
+    s3: Any, bucket: str, store: ArticleStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INLINE_BODY_LIMIT", "500")
+    load_settings.cache_clear()
+    first = put(s3, bucket, KEY, STORY)
+    handle(first)
+    handle(put(s3, bucket, KEY, STORY.replace(b"Monday", b"Tuesday", 1)))
+
+    v1, v2 = store.versions(ARTICLE_ID)
+    assert (v1.body, v1.body_in_source, v1.source.version_id) == (None, True, first.version_id)
+    # The previous body was read back from its S3 version: a one-word edit.
+    assert (v2.change, v2.audience) == (ChangeKind.CORRECTION, Audience.NONE)
+
+
+def _serialise_moto_requests(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One request at a time through moto, as each real DynamoDB request is atomic.
+
+    moto's in-memory backend checks a transaction's conditions and applies its
+    writes without isolation from other threads; DynamoDB does isolate them.
+    Serialising requests makes the threads race on our optimistic lock, not on
+    moto's internals.
+    """
+    lock = threading.Lock()
+    original = BotocoreStubber.process_request
+
+    def process_request(self: BotocoreStubber, request: Any) -> Any:
+        with lock:
+            return original(self, request)
+
+    monkeypatch.setattr(BotocoreStubber, "process_request", process_request)
+
+
+@pytest.mark.parametrize("with_sequencer", [False, True])
+def test_ten_concurrent_uploads_of_one_key_get_contiguous_versions(
+    s3: Any,
+    bucket: str,
+    store: ArticleStore,
+    monkeypatch: pytest.MonkeyPatch,
+    with_sequencer: bool,
+) -> None:
+    _serialise_moto_requests(monkeypatch)
+    bodies = [
+        STORY + f"\n\nPostscript number {n} of the developing story.\n".encode() for n in range(10)
+    ]
+    uploads = [put(s3, bucket, KEY, body, sequencer=with_sequencer) for body in bodies]
+    if not with_sequencer:
+        # moto's notifications carry no sequencer and may share a timestamp:
+        # nothing orders these uploads, so every one becomes a version.
+        uploads = [Upload(**{**u.__dict__, "event_time": uploads[0].event_time}) for u in uploads]
+    settings = load_settings(IngestSettings)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(len(uploads))
+
+    def ingest(upload: Upload) -> None:
+        source = SourceObject(
+            bucket=upload.bucket,
+            key=upload.key,
+            version_id=upload.version_id,
+            sequencer=upload.sequencer,
+            event_time=upload.event_time,
+        )
+        barrier.wait()
+        outcome = ingest_upload(source, store=store, objects=ObjectStore(), settings=settings)
+        outcomes.append(outcome.status)
+
+    threads = [threading.Thread(target=ingest, args=(u,)) for u in uploads]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+
+    versions = list(store.versions(ARTICLE_ID))
+    numbers = [v.number for v in versions]
+    assert len(outcomes) == 10
+    assert numbers == list(range(1, len(versions) + 1))
+    assert len({v.content_hash for v in versions}) == len(versions)
+    assert outcomes.count("stored") == len(versions)
+    head = store.get_head(ARTICLE_ID)
+    assert head is not None
+    assert head.version == len(versions)
+    if with_sequencer:
+        # Whatever order the threads ran in, the last upload is the story's state.
+        assert head.source.version_id == uploads[-1].version_id
+    else:
+        assert len(versions) == 10
