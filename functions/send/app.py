@@ -1,0 +1,128 @@
+"""SendFunction: each SQS message is one push job; send it, report the records that failed."""
+
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from stoppress.adapters import vapid_keys
+from stoppress.adapters.delivery_stats import DeliveryStats
+from stoppress.adapters.push_queue import PushQueue
+from stoppress.adapters.send_claims import SendClaims
+from stoppress.adapters.subscriptions_table import SubscriptionStore
+from stoppress.observability import logger, metrics, tracer
+from stoppress.push.jobs import PushJob
+from stoppress.push.sending import DeliveryReport, SendOptions, send_job
+from stoppress.push.vapid import VapidAuthorizer
+from stoppress.settings import SendSettings, load_settings
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from stoppress.adapters.push_http import AiohttpPushClient
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@dataclass
+class _Runtime:
+    """What warm invocations reuse: one event loop and the HTTP session bound to it."""
+
+    loop: "asyncio.AbstractEventLoop"
+    client: "AiohttpPushClient"
+
+
+@cache
+def _runtime() -> _Runtime:
+    # aiohttp (and its import time) belongs to this function only.
+    import asyncio
+
+    from stoppress.adapters.push_http import AiohttpPushClient
+
+    settings = load_settings(SendSettings)
+    return _Runtime(
+        loop=asyncio.new_event_loop(),
+        client=AiohttpPushClient(
+            max_in_flight=settings.max_in_flight, timeout_seconds=settings.request_timeout
+        ),
+    )
+
+
+@cache
+def _authorizer(private_key: str, subject: str) -> VapidAuthorizer:
+    # Keyed by the key itself: a rotated key (Powertools re-reads SSM every few
+    # minutes) gets a new authorizer and new tokens.
+    return VapidAuthorizer(private_key, subject)
+
+
+def _record_metrics(report: DeliveryReport) -> None:
+    metrics.add_metric(name="PushesSent", unit=MetricUnit.Count, value=report.sent)
+    metrics.add_metric(name="PushesExpired", unit=MetricUnit.Count, value=report.expired)
+    metrics.add_metric(name="PushesFailed", unit=MetricUnit.Count, value=report.failed)
+    metrics.add_metric(name="PushesRetried", unit=MetricUnit.Count, value=report.retried)
+    metrics.add_metric(
+        name="FanoutDuration",
+        unit=MetricUnit.Milliseconds,
+        value=report.duration_seconds * 1000,
+    )
+
+
+def record_handler(record: SQSRecord) -> None:
+    job = PushJob.from_message(record.body)
+    logger.append_keys(
+        article_id=job.article_id, version=job.version, shard=job.shard, attempt=job.attempt
+    )
+    settings = load_settings(SendSettings)
+    runtime = _runtime()
+    report = runtime.loop.run_until_complete(
+        send_job(
+            job,
+            client=runtime.client,
+            vapid=_authorizer(
+                vapid_keys.private_key(settings.vapid_private_key_parameter), settings.vapid_subject
+            ),
+            members=SubscriptionStore(settings.table_name),
+            claims=SendClaims(settings.table_name),
+            queue=PushQueue(settings.push_queue_url),
+            stats=DeliveryStats(settings.table_name),
+            options=SendOptions(
+                max_in_flight=settings.max_in_flight,
+                max_attempts=settings.max_attempts,
+                endpoint_settings=settings,
+            ),
+        )
+    )
+    _record_metrics(report)
+    logger.info(
+        "push job sent",
+        extra={
+            "job_id": report.job_id,
+            "sent": report.sent,
+            "expired": report.expired,
+            "failed": report.failed,
+            "retried": report.retried,
+            "duplicate": report.duplicate,
+            "duration_ms": round(report.duration_seconds * 1000),
+        },
+    )
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    load_settings(SendSettings)  # a missing variable fails the invocation, not each record
+    try:
+        return process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )
+    finally:
+        logger.remove_keys(["article_id", "version", "shard", "attempt"])
