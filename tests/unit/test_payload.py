@@ -57,10 +57,10 @@ def test_payload_has_the_contract_shape() -> None:
     assert json.loads(encode_payload(payload)) == payload
 
 
-def test_timestamp_prefers_the_articles_own_update_time() -> None:
-    updated = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
-    payload = build_payload(make_version(article_updated_at=updated), site_base_url=SITE)
-    assert payload["notification"]["timestamp"] == int(updated.timestamp()) * 1000
+def test_timestamp_is_when_the_version_was_posted_not_the_files_own_date() -> None:
+    stale = datetime(2016, 7, 27, tzinfo=UTC)
+    payload = build_payload(make_version(article_updated_at=stale), site_base_url=SITE)
+    assert payload["notification"]["timestamp"] == 1_795_685_415_250
 
 
 @pytest.mark.parametrize(

@@ -53,7 +53,9 @@ def build_payload(
     version: Version, *, site_base_url: str, max_bytes: int = MAX_PAYLOAD_BYTES
 ) -> dict[str, Any]:
     """The contract payload for ``version``, encoded size at most ``max_bytes``."""
-    when = version.article_updated_at or version.created_at
+    # When this version was posted, not the file's own "updated" date: that one is
+    # editor-typed, often stale or date-only, and would make fresh news look old.
+    when = version.created_at
     payload: dict[str, Any] = {
         "web_push": WEB_PUSH_MAGIC,
         "notification": {
