@@ -178,7 +178,14 @@ class SubscriptionStore:
             "TableName": self.table_name,
             "KeyConditionExpression": "pk = :pk",
             "ExpressionAttributeValues": {":pk": {"S": pk}},
-            "ProjectionExpression": "sub_id, endpoint, p256dh, auth",
+            # "auth" is a DynamoDB reserved word, so every name goes through a placeholder.
+            "ProjectionExpression": "#s, #e, #p, #a",
+            "ExpressionAttributeNames": {
+                "#s": "sub_id",
+                "#e": "endpoint",
+                "#p": "p256dh",
+                "#a": "auth",
+            },
             "Limit": page_size,
         }
         if start_after is not None:

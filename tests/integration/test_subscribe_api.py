@@ -1,0 +1,370 @@
+"""The subscribe HTTP API end to end through the handler, against moto's DynamoDB and SSM."""
+
+import base64
+import json
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from functions.subscribe.app import MAX_BODY_BYTES, lambda_handler
+from stoppress.adapters.subscriptions_table import SubscriptionStore
+from stoppress.keys import shard_of, subscription_id, topic_pk
+from tests.unit.test_endpoints import HOSTILE_ENDPOINTS
+
+EVENTS = Path(__file__).parents[2] / "events"
+PUBLIC_PARAMETER = "/stoppress/vapid/public-key"
+SHARDS = 4
+
+
+@dataclass
+class Context:
+    function_name: str = "SubscribeFunction"
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:SubscribeFunction"
+    aws_request_id: str = "req-1"
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+@dataclass
+class Browser:
+    endpoint: str
+    p256dh: str
+    auth: str
+
+    @classmethod
+    def new(cls, token: str = "t0ken") -> "Browser":
+        key = ec.generate_private_key(ec.SECP256R1())
+        point = key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+        return cls(
+            endpoint=f"https://fcm.googleapis.com/fcm/send/{token}:APA91b",
+            p256dh=b64(point),
+            auth=b64(os.urandom(16)),
+        )
+
+    def subscription(self) -> dict[str, Any]:
+        return {
+            "endpoint": self.endpoint,
+            "expirationTime": None,
+            "keys": {"p256dh": self.p256dh, "auth": self.auth},
+        }
+
+
+@pytest.fixture
+def api(table: str, monkeypatch: pytest.MonkeyPatch) -> Callable[..., dict[str, Any]]:
+    monkeypatch.setenv("VAPID_PUBLIC_KEY_PARAMETER", PUBLIC_PARAMETER)
+    monkeypatch.setenv("TOPIC_SHARDS", str(SHARDS))
+    monkeypatch.setenv("SITE_ORIGIN", "https://news.example.com")
+    template = json.loads((EVENTS / "api-subscribe.json").read_text())
+
+    def call(
+        method: str, path: str, body: object = None, *, raw: str | None = None
+    ) -> dict[str, Any]:
+        event = json.loads(json.dumps(template))
+        event["routeKey"] = event["requestContext"]["routeKey"] = f"{method} {path}"
+        event["rawPath"] = event["requestContext"]["http"]["path"] = path
+        event["requestContext"]["http"]["method"] = method
+        event.pop("body", None)
+        if raw is not None:
+            event["body"] = raw
+        elif body is not None:
+            event["body"] = json.dumps(body)
+        return lambda_handler(event, Context())
+
+    return call
+
+
+@pytest.fixture
+def store(table: str) -> SubscriptionStore:
+    return SubscriptionStore(table, topic_shards=SHARDS)
+
+
+def error_of(response: dict[str, Any]) -> dict[str, str]:
+    return json.loads(response["body"])["error"]
+
+
+def table_items(table: str) -> list[dict[str, Any]]:
+    return boto3.resource("dynamodb").Table(table).scan()["Items"]
+
+
+def member_pks(table: str, sub_id: str) -> set[str]:
+    return {i["pk"] for i in table_items(table) if i["sk"] == f"SUB#{sub_id}"}
+
+
+def test_subscribe_stores_the_subscription_and_one_member_per_topic(
+    api: Callable[..., dict[str, Any]], table: str, store: SubscriptionStore
+) -> None:
+    browser = Browser.new()
+    response = api(
+        "POST",
+        "/subscriptions",
+        {"subscription": browser.subscription(), "topics": ["all", "article:x-1"]},
+    )
+    assert response["statusCode"] == 201
+    sub_id = subscription_id(browser.endpoint)
+    assert json.loads(response["body"]) == {"id": sub_id, "topics": ["all", "article:x-1"]}
+
+    stored = store.get(sub_id)
+    assert stored is not None
+    assert (stored.endpoint, stored.p256dh, stored.auth) == (
+        browser.endpoint,
+        browser.p256dh,
+        browser.auth,
+    )
+    shard = shard_of(sub_id, SHARDS)
+    assert member_pks(table, sub_id) == {topic_pk("all", shard), topic_pk("article:x-1", shard)}
+    [page] = list(store.members("article:x-1", shard, page_size=10))
+    assert [(m.sub_id, m.endpoint, m.p256dh, m.auth) for m in page] == [
+        (sub_id, browser.endpoint, browser.p256dh, browser.auth)
+    ]
+
+
+def test_topics_default_to_all(api: Callable[..., dict[str, Any]], table: str) -> None:
+    response = api("POST", "/subscriptions", {"subscription": Browser.new().subscription()})
+    assert response["statusCode"] == 201
+    assert json.loads(response["body"])["topics"] == ["all"]
+
+
+def test_resubscribe_replaces_without_duplicates_and_drops_stale_topics(
+    api: Callable[..., dict[str, Any]], table: str, store: SubscriptionStore
+) -> None:
+    browser = Browser.new()
+    first = {"subscription": browser.subscription(), "topics": ["all", "article:a"]}
+    assert api("POST", "/subscriptions", first)["statusCode"] == 201
+    created = store.get(subscription_id(browser.endpoint))
+    assert created is not None
+
+    renewed = Browser.new()
+    renewed.endpoint = browser.endpoint  # same browser, rotated keys
+    second = {"subscription": renewed.subscription(), "topics": ["article:b"]}
+    assert api("POST", "/subscriptions", second)["statusCode"] == 201
+    assert api("POST", "/subscriptions", second)["statusCode"] == 201
+
+    sub_id = subscription_id(browser.endpoint)
+    subs = [i for i in table_items(table) if i["sk"] == "SUB"]
+    assert len(subs) == 1
+    assert member_pks(table, sub_id) == {topic_pk("article:b", shard_of(sub_id, SHARDS))}
+    stored = store.get(sub_id)
+    assert stored is not None
+    assert stored.topics == ("article:b",)
+    assert stored.auth == renewed.auth
+    assert stored.created_at == created.created_at
+    [page] = list(store.members("article:b", shard_of(sub_id, SHARDS), page_size=10))
+    assert [m.p256dh for m in page] == [renewed.p256dh]
+
+
+def test_unsubscribe_with_the_secret_removes_everything(
+    api: Callable[..., dict[str, Any]], table: str
+) -> None:
+    keep, leave = Browser.new("keep"), Browser.new("leave")
+    for b in (keep, leave):
+        body = {"subscription": b.subscription(), "topics": ["all", "article:a"]}
+        assert api("POST", "/subscriptions", body)["statusCode"] == 201
+
+    response = api("DELETE", "/subscriptions", {"endpoint": leave.endpoint, "auth": leave.auth})
+    assert response["statusCode"] == 204
+    assert not response.get("body")
+    remaining = {i["sub_id"] for i in table_items(table)}
+    assert remaining == {subscription_id(keep.endpoint)}
+
+
+def test_unsubscribe_with_a_wrong_secret_is_refused_and_changes_nothing(
+    api: Callable[..., dict[str, Any]], table: str
+) -> None:
+    browser = Browser.new()
+    body = {"subscription": browser.subscription(), "topics": ["all", "article:a"]}
+    assert api("POST", "/subscriptions", body)["statusCode"] == 201
+    before = table_items(table)
+
+    wrong = b64(os.urandom(16))
+    response = api("DELETE", "/subscriptions", {"endpoint": browser.endpoint, "auth": wrong})
+    assert response["statusCode"] == 403
+    assert error_of(response)["code"] == "forbidden"
+    assert table_items(table) == before
+
+
+def test_unsubscribe_of_an_unknown_endpoint_looks_like_a_wrong_secret(
+    api: Callable[..., dict[str, Any]], table: str
+) -> None:
+    known = Browser.new("known")
+    assert (
+        api("POST", "/subscriptions", {"subscription": known.subscription()})["statusCode"] == 201
+    )
+    wrong_secret = api(
+        "DELETE", "/subscriptions", {"endpoint": known.endpoint, "auth": b64(os.urandom(16))}
+    )
+    unknown = Browser.new("unknown")
+    not_there = api(
+        "DELETE", "/subscriptions", {"endpoint": unknown.endpoint, "auth": unknown.auth}
+    )
+    assert not_there["statusCode"] == wrong_secret["statusCode"] == 403
+    assert not_there["body"] == wrong_secret["body"]
+
+
+def test_hostile_endpoints_are_refused_at_subscribe_time(
+    api: Callable[..., dict[str, Any]], table: str
+) -> None:
+    # One table for the whole list keeps this fast; each case is also a unit test.
+    accepted = []
+    for name, endpoint in HOSTILE_ENDPOINTS.items():
+        browser = Browser.new()
+        browser.endpoint = endpoint
+        response = api("POST", "/subscriptions", {"subscription": browser.subscription()})
+        if response["statusCode"] not in (400, 413):
+            accepted.append(name)
+    assert accepted == []
+    assert table_items(table) == []
+
+
+def test_validation_errors_name_the_field_and_reason(
+    api: Callable[..., dict[str, Any]], table: str
+) -> None:
+    browser = Browser.new()
+    browser.endpoint = "https://fcm.googleapis.com.evil.example/push"
+    response = api("POST", "/subscriptions", {"subscription": browser.subscription()})
+    assert response["statusCode"] == 400
+    error = error_of(response)
+    assert error["code"] == "invalid_request"
+    assert error["message"].startswith("subscription.endpoint: ")
+    assert "push service" in error["message"]
+
+    bad_key = Browser.new()
+    bad_key.p256dh = b64(b"\x04" + b"\x01" * 64)
+    response = api("POST", "/subscriptions", {"subscription": bad_key.subscription()})
+    assert response["statusCode"] == 400
+    message = error_of(response)["message"]
+    assert message.startswith("subscription.keys.p256dh: ")
+    assert bad_key.p256dh not in message
+
+
+def test_unknown_topic_forms_are_refused(api: Callable[..., dict[str, Any]], table: str) -> None:
+    for topics in (["sports"], ["article:Not Valid"], [], ["all"] * 0 + ["article:a#b"]):
+        response = api(
+            "POST",
+            "/subscriptions",
+            {"subscription": Browser.new().subscription(), "topics": topics},
+        )
+        assert response["statusCode"] == 400, topics
+        assert error_of(response)["message"].startswith("topics")
+    assert table_items(table) == []
+
+
+@pytest.mark.parametrize("raw", ["{not json", "", "null", "[]", '"text"'])
+def test_bodies_that_are_not_a_request_object_are_refused(
+    api: Callable[..., dict[str, Any]], table: str, raw: str
+) -> None:
+    response = api("POST", "/subscriptions", raw=raw)
+    assert response["statusCode"] == 400
+    assert error_of(response)["code"] in ("invalid_json", "invalid_request")
+
+
+def test_invalid_json_says_so(api: Callable[..., dict[str, Any]], table: str) -> None:
+    response = api("POST", "/subscriptions", raw='{"subscription": ')
+    assert response["statusCode"] == 400
+    assert error_of(response)["code"] == "invalid_json"
+
+
+def test_oversized_bodies_are_refused_before_parsing(
+    api: Callable[..., dict[str, Any]], table: str
+) -> None:
+    body = {"subscription": Browser.new().subscription(), "padding": "x" * MAX_BODY_BYTES}
+    response = api("POST", "/subscriptions", body)
+    assert response["statusCode"] == 413
+    assert error_of(response)["code"] == "body_too_large"
+    assert table_items(table) == []
+
+
+def test_base64_encoded_bodies_are_read(api: Callable[..., dict[str, Any]], table: str) -> None:
+    template = json.loads((EVENTS / "api-subscribe.json").read_text())
+    template["body"] = base64.b64encode(
+        json.dumps({"subscription": Browser.new().subscription()}).encode()
+    ).decode()
+    template["isBase64Encoded"] = True
+    assert lambda_handler(template, Context())["statusCode"] == 201
+
+
+def test_cors_is_limited_to_the_site_origin(api: Callable[..., dict[str, Any]], table: str) -> None:
+    response = api("POST", "/subscriptions", {"subscription": Browser.new().subscription()})
+    headers = {k.lower(): v for k, v in response["headers"].items()}
+    assert headers["access-control-allow-origin"] == "https://news.example.com"
+
+    preflight = api("OPTIONS", "/subscriptions")
+    headers = {k.lower(): v for k, v in preflight["headers"].items()}
+    assert headers["access-control-allow-origin"] == "https://news.example.com"
+    assert "DELETE" in headers["access-control-allow-methods"]
+
+
+def test_vapid_public_key_is_served_from_ssm(
+    api: Callable[..., dict[str, Any]], table: str
+) -> None:
+    boto3.client("ssm").put_parameter(
+        Name=PUBLIC_PARAMETER, Value="BPublicKey_value", Type="String"
+    )
+    response = api("GET", "/vapid-public-key")
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"]) == {"publicKey": "BPublicKey_value"}
+
+
+def test_missing_vapid_key_is_a_clear_error(api: Callable[..., dict[str, Any]], table: str) -> None:
+    response = api("GET", "/vapid-public-key")
+    assert response["statusCode"] == 503
+    assert error_of(response)["code"] == "not_configured"
+
+
+def test_unknown_routes_use_the_error_shape(api: Callable[..., dict[str, Any]], table: str) -> None:
+    response = api("GET", "/subscriptions/everyone")
+    assert response["statusCode"] == 404
+    assert error_of(response)["code"] == "not_found"
+
+
+def test_key_material_never_reaches_the_logs(
+    api: Callable[..., dict[str, Any]], table: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    browser = Browser.new()
+    caplog.set_level(logging.DEBUG, logger="stoppress")
+    api("POST", "/subscriptions", {"subscription": browser.subscription()})
+    api("DELETE", "/subscriptions", {"endpoint": browser.endpoint, "auth": b64(os.urandom(16))})
+    api("DELETE", "/subscriptions", {"endpoint": browser.endpoint, "auth": browser.auth})
+    # Our own logger at its most verbose (botocore's wire logs are off in Lambda).
+    ours = [r for r in caplog.records if r.name.split(".")[0] == "stoppress"]
+    logs = "\n".join(repr(vars(record)) for record in ours)
+    assert "subscription stored" in logs
+    assert "unsubscribe refused" in logs
+    for secret in (browser.auth, browser.p256dh):
+        assert secret not in logs
+
+
+def test_members_are_read_page_by_page(table: str, store: SubscriptionStore) -> None:
+    from stoppress.settings import PushEndpointSettings
+    from stoppress.subscriptions.model import SubscribeRequest
+    from stoppress.subscriptions.service import subscribe
+
+    single = SubscriptionStore(table, topic_shards=1)
+    browsers = [Browser.new(f"b{i}") for i in range(7)]
+    for b in browsers:
+        subscribe(
+            SubscribeRequest.model_validate({"subscription": b.subscription()}),
+            single,
+            PushEndpointSettings(),
+        )
+    pages = list(single.members("all", 0, page_size=3))
+    assert [len(p) for p in pages] == [3, 3, 1]
+    ids = [m.sub_id for p in pages for m in p]
+    assert sorted(ids) == ids == sorted(subscription_id(b.endpoint) for b in browsers)
+
+    resumed = [
+        m.sub_id for p in single.members("all", 0, page_size=3, start_after=ids[3]) for m in p
+    ]
+    assert resumed == ids[4:]
+    assert list(single.members("all", 1, page_size=3)) == []
