@@ -1,0 +1,115 @@
+"""The ``stoppress`` command: ``dev`` (local stack), ``demo``, ``vapid init``."""
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+
+def _dev(args: argparse.Namespace) -> int:
+    from stoppress_dev.stack import LocalStack, write_state_file
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("local-stack").setLevel(logging.INFO)
+    stopping = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+
+    stack = LocalStack(
+        aws_port=args.aws_port,
+        api_port=args.api_port,
+        web_port=args.web_port,
+        quiet_handlers=not args.verbose,
+    )
+    state_file: Path = args.state_file
+    try:
+        state = stack.start()
+        write_state_file(state_file, state)
+        print(
+            f"stoppress local stack is up (state in {state_file}); Ctrl-C stops it.\n"
+            f"  demo page  {state.web_url}/\n"
+            f"  HTTP API   {state.api_url}\n"
+            f"  AWS        {state.aws_endpoint_url}  (region {state.region})\n"
+            f"  upload     aws s3 cp samplecontent/nato-resumes-contacts.txt "
+            f"s3://{state.bucket}/articles/ --endpoint-url {state.aws_endpoint_url}",
+            flush=True,
+        )
+        stopping.wait()
+    finally:
+        stack.stop()
+        state_file.unlink(missing_ok=True)
+    print("stoppress local stack stopped.", flush=True)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from stoppress_dev.demo import run_demo
+
+    return run_demo(verbose=args.verbose)
+
+
+def _vapid_init(args: argparse.Namespace) -> int:
+    from stoppress_dev import vapid
+
+    return vapid.run(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="stoppress",
+        description="Article updates as browser push notifications: local stack, demo, keys.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    dev = commands.add_parser(
+        "dev",
+        help="run the whole pipeline locally (moto, handlers, HTTP API, demo page)",
+        description=(
+            "Start the local stack on loopback. Once it is ready, --state-file holds JSON with "
+            "aws_endpoint_url, region, bucket, table, api_url, web_url (and push_queue_url, "
+            "vapid_public_key). Uploading to articles/ in the bucket drives the pipeline. "
+            "Runs until Ctrl-C or SIGTERM, then removes the state file."
+        ),
+    )
+    dev.add_argument("--state-file", type=Path, required=True, help="where to write the JSON state")
+    dev.add_argument("--aws-port", type=int, default=4566, help="moto endpoint port (%(default)s)")
+    dev.add_argument("--api-port", type=int, default=8080, help="HTTP API port (%(default)s)")
+    dev.add_argument("--web-port", type=int, default=8081, help="demo site port (%(default)s)")
+    dev.add_argument("--verbose", action="store_true", help="show the handlers' own logs/metrics")
+    dev.set_defaults(run=_dev)
+
+    demo = commands.add_parser(
+        "demo", help="subscribe simulated browsers, upload the samples, show what arrived"
+    )
+    demo.add_argument("--verbose", action="store_true", help="print every pipeline step")
+    demo.set_defaults(run=_demo)
+
+    vapid = commands.add_parser("vapid", help="VAPID key pair in SSM Parameter Store")
+    vapid_commands = vapid.add_subparsers(dest="vapid_command", required=True, metavar="COMMAND")
+    init = vapid_commands.add_parser(
+        "init",
+        help="generate and store the key pair (keeps an existing pair unless --overwrite)",
+    )
+    from stoppress_dev import vapid as vapid_module
+
+    vapid_module.add_arguments(init)
+    init.set_defaults(run=_vapid_init)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.run(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())
