@@ -81,13 +81,14 @@ def test_header_like_lines_after_the_headline_are_story_text() -> None:
     assert article.paragraphs == ("Notify: the council says residents must act.",)
 
 
-def test_hard_wrapped_paragraphs_join_and_text_under_the_headline_is_the_lead() -> None:
+def test_wrapped_lines_join_text_under_the_headline_is_the_lead_and_end_marks_drop() -> None:
     data = (
         b"Storm closes ferry routes\n"
         b"ABERDEEN \xe2\x80\x94 Ferries to Orkney and Shetland were cancelled\n"
         b"on Friday as gusts reached 80 mph.\n"
         b"\n\n\n"
         b"Operators expect services to resume on Sunday.\n"
+        b"\n###\n"
     )
     article = parse_article(data, key="articles/storm.txt")
     assert article.dateline == "ABERDEEN"

@@ -35,7 +35,7 @@ def parse_notify(value: object, where: str) -> Audience:
     """An editor's ``notify`` value; ``where`` names the line or key for the error."""
     if value is False:  # YAML reads a bare ``no``/``off`` as false
         return Audience.NONE
-    text = str(value).strip().lower() if isinstance(value, str) else None
+    text = value.strip().lower() if isinstance(value, str) else ""
     try:
         return Audience(text)
     except ValueError:
@@ -46,8 +46,8 @@ def parse_notify(value: object, where: str) -> Audience:
 
 def parse_urgency(value: object, where: str) -> Urgency:
     """An editor's ``urgency`` value (RFC 8030 names; ``very low`` accepted)."""
-    text = str(value).strip().lower() if isinstance(value, str) else None
-    text = _URGENCY_ALIASES.get(text or "", text)
+    text = value.strip().lower() if isinstance(value, str) else ""
+    text = _URGENCY_ALIASES.get(text, text)
     try:
         return Urgency(text)
     except ValueError:

@@ -3,9 +3,21 @@
 ``parse_article(data, key=...)`` decodes the bytes (see ``decoding``), picks
 the format from the key's extension (``.txt``/``.text``, ``.md``/``.markdown``,
 ``.html``/``.htm``) or, for other keys, from the content, lets that format's
-parser read it, and finishes every format the same way: dateline out of the
-lead, summary, content hash, limits. Anything that cannot be an article raises
-``ArticleParseError`` with a reason an editor can act on.
+parser read it, and finishes every format the same way:
+
+- text is normalised (``normalise.normalise_text``: NFC, whitespace folded);
+- paragraphs without a letter or digit ("###", "* * *") are dropped;
+- the lead's dateline ("BRUSSELS --") moves into ``Article.dateline``, so
+  ``paragraphs`` hold the story's words only (an explicit dateline from
+  front matter, a header line or the page wins over the lead's);
+- ``summary`` is the lead cut to ``lead.SUMMARY_MAX_CHARS`` on a word boundary;
+- ``updated_at`` falls back to ``published_at``; times are UTC;
+- ``content_hash`` covers headline, dateline and body (``normalise.content_hash``).
+
+Anything that cannot be an article raises ``ArticleParseError`` with a reason
+an editor can act on: empty, binary, undecodable, over ``MAX_ARTICLE_BYTES``,
+no headline, a headline over ``HEADLINE_MAX_CHARS``, no story text, or a bad
+editor override (front matter, header line, meta tag).
 
 Only the Markdown and HTML parsers import their libraries (PyYAML,
 selectolax), and only when such a file arrives, to keep cold starts short.
@@ -118,7 +130,8 @@ def _finish(article_id: str, source_format: SourceFormat, draft: ArticleDraft) -
     lead_index: int | None = None
     for index, raw in enumerate(draft.paragraphs):
         paragraph = normalise_text(raw)
-        if paragraph:
+        # "###", "* * *": section breaks and end marks, not story text.
+        if any(character.isalnum() for character in paragraph):
             if lead_index is None and index >= draft.lead_index:
                 lead_index = len(paragraphs)
             paragraphs.append(paragraph)
