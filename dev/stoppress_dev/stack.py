@@ -1136,7 +1136,7 @@ class LocalStack:
             "article_id": article_id,
             "headline": article.get("headline", ""),
             "dateline": article.get("dateline") or "",
-            "updated": article.get("updated") or "",
+            "updated": _readable_time(article.get("updated")),
             "version": str(article.get("version") or "not yet published"),
             "api_base": self._api_url,
         }
@@ -1571,6 +1571,18 @@ def _sample_article(article_id: str) -> dict[str, Any] | None:
             "version": None,
         }
     return None
+
+
+def _readable_time(value: Any) -> str:
+    if not value:
+        return ""
+    try:
+        when = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC)
+    return when.strftime("%-d %b %Y, %H:%M UTC") if when.tzinfo else when.strftime("%-d %b %Y")
 
 
 @contextlib.contextmanager

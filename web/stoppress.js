@@ -1,0 +1,230 @@
+/*
+ * stoppress.js: "Get the latest updates as we post them — right on your browser".
+ *
+ * Drop it into an article page, dependency-free:
+ *
+ *   <div data-stoppress-prompt></div>
+ *   <script src="/stoppress.js" defer
+ *           data-api="https://api.example.com"      (the subscriptions HTTP API)
+ *           data-article-id="nato-resumes-contacts" (optional: offers "Follow this story")
+ *           data-service-worker="/sw.js"></script>  (optional, default /sw.js)
+ *
+ * It registers the service worker, asks for permission only when the reader
+ * clicks, sends PushSubscription.toJSON() to POST /subscriptions with the
+ * chosen topics ("all", "article:<id>"), and DELETE /subscriptions (endpoint +
+ * auth) to turn notifications off. Topics are remembered in localStorage and
+ * in Cache Storage, where the service worker finds them to re-subscribe on
+ * pushsubscriptionchange.
+ */
+(() => {
+  "use strict";
+
+  const script = document.currentScript;
+  const config = {
+    api: ((script && script.dataset.api) || "").replace(/\/+$/, ""),
+    articleId: (script && script.dataset.articleId) || "",
+    worker: (script && script.dataset.serviceWorker) || "/sw.js",
+  };
+  const TOPIC_ALL = "all";
+  const followTopic = config.articleId ? `article:${config.articleId}` : "";
+  const STORAGE_KEY = "stoppress.topics";
+  const STATE_CACHE = "stoppress";
+  const STATE_URL = "/stoppress-state.json";
+  const PROMPT = "Get the latest updates as we post them — right on your browser";
+
+  const supported =
+    "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
+
+  let registration = null;
+  let current = null; // the PushSubscription last used, when the browser hands one out
+  let busy = false;
+
+  // -- the prompt ----------------------------------------------------------------
+
+  const root = document.querySelector("[data-stoppress-prompt]") || document.body.appendChild(document.createElement("div"));
+  root.classList.add("stoppress");
+  root.setAttribute("role", "region");
+  root.setAttribute("aria-labelledby", "stoppress-heading");
+  root.innerHTML = `
+    <p class="stoppress__heading" id="stoppress-heading">${PROMPT}</p>
+    <p class="stoppress__status" role="status" aria-live="polite"></p>
+    <div class="stoppress__actions">
+      <button type="button" class="stoppress__toggle" data-action="all"></button>
+      <button type="button" class="stoppress__follow" data-action="follow" aria-pressed="false" hidden>Follow this story</button>
+    </div>`;
+  const statusEl = root.querySelector(".stoppress__status");
+  const mainButton = root.querySelector('[data-action="all"]');
+  const followButton = root.querySelector('[data-action="follow"]');
+
+  function savedTopics() {
+    try {
+      const topics = JSON.parse(localStorage.getItem(STORAGE_KEY) || "[]");
+      return Array.isArray(topics) ? topics.filter((t) => typeof t === "string") : [];
+    } catch {
+      return [];
+    }
+  }
+
+  async function saveTopics(topics) {
+    try {
+      if (topics.length) localStorage.setItem(STORAGE_KEY, JSON.stringify(topics));
+      else localStorage.removeItem(STORAGE_KEY);
+    } catch {
+      /* storage may be off (private mode); the API still has the topics */
+    }
+    if ("caches" in window) {
+      const cache = await caches.open(STATE_CACHE);
+      await cache.put(
+        STATE_URL,
+        new Response(JSON.stringify({ api: config.api, topics }), {
+          headers: { "content-type": "application/json" },
+        }),
+      );
+    }
+  }
+
+  function render(state, message) {
+    root.dataset.state = state;
+    const topics = savedTopics();
+    const subscribed = state === "subscribed";
+    mainButton.hidden = state === "unsupported" || state === "denied";
+    mainButton.disabled = busy;
+    mainButton.textContent = subscribed && topics.includes(TOPIC_ALL) ? "Turn off notifications" : "Turn on notifications";
+    mainButton.setAttribute("aria-pressed", String(subscribed && topics.includes(TOPIC_ALL)));
+    followButton.hidden = !followTopic || mainButton.hidden;
+    followButton.disabled = busy;
+    const following = subscribed && topics.includes(followTopic);
+    followButton.setAttribute("aria-pressed", String(following));
+    followButton.textContent = following ? "Following this story" : "Follow this story";
+    const messages = {
+      unsupported: "This browser can't show push notifications from this site.",
+      denied: "Notifications are blocked for this site. To get updates, allow them in your browser's site settings, then reload.",
+      idle: "",
+      subscribed: following && !topics.includes(TOPIC_ALL)
+        ? "You'll be notified when this story is updated."
+        : following
+          ? "You'll get our latest news, and updates to this story."
+          : "You'll get our latest news.",
+      working: "One moment…",
+      error: "",
+    };
+    statusEl.textContent = message || messages[state] || "";
+  }
+
+  // -- talking to the API ---------------------------------------------------------
+
+  async function api(method, path, body) {
+    const response = await fetch(config.api + path, {
+      method,
+      mode: "cors",
+      headers: body ? { "content-type": "application/json" } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    if (!response.ok) {
+      let message = `The server answered ${response.status}.`;
+      try {
+        const data = await response.json();
+        if (data && data.error && data.error.message) message = data.error.message;
+      } catch {
+        /* not JSON */
+      }
+      throw new Error(message);
+    }
+    return response.status === 204 ? null : response.json();
+  }
+
+  function keyBytes(base64url) {
+    const base64 = base64url.replace(/-/g, "+").replace(/_/g, "/");
+    const raw = atob(base64 + "=".repeat((4 - (base64.length % 4)) % 4));
+    return Uint8Array.from(raw, (c) => c.charCodeAt(0));
+  }
+
+  async function pushSubscription() {
+    const existing = await registration.pushManager.getSubscription();
+    if (existing) return existing;
+    const { publicKey } = await api("GET", "/vapid-public-key");
+    return registration.pushManager.subscribe({
+      userVisibleOnly: true,
+      applicationServerKey: keyBytes(publicKey),
+    });
+  }
+
+  // -- what the buttons do ----------------------------------------------------------
+
+  async function setTopics(topics) {
+    if (!topics.length) {
+      const subscription = current || (await registration.pushManager.getSubscription());
+      if (subscription) {
+        const json = subscription.toJSON();
+        await api("DELETE", "/subscriptions", { endpoint: json.endpoint, auth: json.keys.auth });
+        if (typeof subscription.unsubscribe === "function") await subscription.unsubscribe();
+      }
+      current = null;
+      await saveTopics([]);
+      render("idle", "Notifications are off.");
+      return;
+    }
+    const permission = await Notification.requestPermission();
+    if (permission !== "granted") {
+      render(permission === "denied" ? "denied" : "idle", permission === "denied" ? "" : "Notifications stay off: permission was not given.");
+      return;
+    }
+    current = await pushSubscription();
+    await api("POST", "/subscriptions", { subscription: current.toJSON(), topics });
+    await saveTopics(topics);
+    render("subscribed");
+  }
+
+  async function toggle(topic) {
+    if (busy) return;
+    const topics = new Set(savedTopics());
+    if (topics.has(topic)) topics.delete(topic);
+    else topics.add(topic);
+    busy = true;
+    render("working");
+    try {
+      await setTopics([...topics]);
+    } catch (error) {
+      render(savedTopics().length ? "subscribed" : "idle", `Something went wrong: ${error.message}`);
+    } finally {
+      busy = false;
+      mainButton.disabled = false;
+      followButton.disabled = false;
+    }
+  }
+
+  mainButton.addEventListener("click", () => toggle(TOPIC_ALL));
+  followButton.addEventListener("click", () => toggle(followTopic));
+
+  // -- start -------------------------------------------------------------------------
+
+  async function start() {
+    if (!supported || !config.api) {
+      render("unsupported");
+      return;
+    }
+    if (Notification.permission === "denied") {
+      render("denied");
+    } else {
+      render("idle");
+    }
+    try {
+      registration = await navigator.serviceWorker.register(config.worker);
+      await navigator.serviceWorker.ready;
+    } catch (error) {
+      render("unsupported", `Notifications are unavailable here (${error.message}).`);
+      return;
+    }
+    if (Notification.permission === "denied") return;
+    const existing = await registration.pushManager.getSubscription();
+    if (existing && Notification.permission === "granted" && savedTopics().length) {
+      current = existing;
+      render("subscribed");
+    } else if (!existing) {
+      await saveTopics([]);
+      render("idle");
+    }
+  }
+
+  window.stoppress = { ready: start(), config };
+})();
