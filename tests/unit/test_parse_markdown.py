@@ -164,3 +164,10 @@ def test_lists_quotes_code_and_rules_become_paragraphs_of_text() -> None:
 def test_bad_markdown_says_what_to_fix(data: bytes, reason: str) -> None:
     with pytest.raises(ArticleParseError, match=reason):
         parse_article(data, key="articles/bad.md")
+
+
+def test_a_title_shaped_like_a_lead_is_trusted_in_front_matter() -> None:
+    data = b"---\ntitle: PARIS -- The Louvre will close for a week.\n---\nIt reopens on the 9th.\n"
+    article = parse_article(data, key="articles/louvre.md")
+    assert article.headline == "PARIS -- The Louvre will close for a week."
+    assert article.dateline is None

@@ -98,6 +98,21 @@ def test_wrapped_lines_join_text_under_the_headline_is_the_lead_and_end_marks_dr
     )
 
 
+def test_a_byline_is_kept_but_the_summary_starts_at_the_lead() -> None:
+    data = (
+        b"Harbour reopens after storm\n\n"
+        b"By Jane Doe and Ali Khan, Associated Press\n\n"
+        b"DOVER -- The port reopened on Monday.\n"
+    )
+    article = parse_article(data, key="articles/x.txt")
+    assert article.paragraphs == (
+        "By Jane Doe and Ali Khan, Associated Press",
+        "The port reopened on Monday.",
+    )
+    assert article.dateline == "DOVER"
+    assert article.summary == "The port reopened on Monday."
+
+
 def test_a_headline_in_capitals_with_a_dash_is_still_a_headline() -> None:
     data = "BREAKING — Storm closes all ferry routes\n\nABERDEEN — No ferries will sail.\n"
     article = parse_article(data.encode(), key="articles/x.txt")

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from stoppress.articles.lead import SUMMARY_MAX_CHARS, split_dateline, summarise
+from stoppress.articles.lead import SUMMARY_MAX_CHARS, is_byline, split_dateline, summarise
 from stoppress.articles.normalise import content_hash, normalise_text
 from stoppress.articles.parse import detect_format, parse_article
 
@@ -40,6 +40,20 @@ def test_content_hash_ignores_whitespace_and_reflowing_but_not_words() -> None:
 )
 def test_split_dateline(lead: str, dateline: str | None, rest: str) -> None:
     assert split_dateline(lead) == (dateline, rest)
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "expected"),
+    [
+        ("By Jane Doe", True),
+        ("BY MARISOL VEGA, Staff Writer", True),
+        ("By noon, the river had crested.", False),
+        ("By the time firefighters arrived the roof had collapsed and " + "x " * 10, False),
+        ("Bystanders watched", False),
+    ],
+)
+def test_is_byline(paragraph: str, expected: bool) -> None:
+    assert is_byline(paragraph) is expected
 
 
 def test_summary_cuts_on_a_word_boundary_with_an_ellipsis() -> None:

@@ -22,6 +22,16 @@ _DATELINE: Final = re.compile(
 )
 
 
+# "By Jane Doe" / "By Jane Doe and Ali Khan, Associated Press": short, and not
+# a sentence ("By noon, the river had crested." ends like one).
+_BYLINE: Final = re.compile(r"^by\s+[^\W\d_][^.!?]{0,80}[^.!?:;,]$", re.IGNORECASE)
+
+
+def is_byline(paragraph: str) -> bool:
+    """A byline paragraph: story text, but never the lead a summary is made from."""
+    return len(paragraph.split()) <= 12 and _BYLINE.match(paragraph) is not None
+
+
 def split_dateline(paragraph: str) -> tuple[str | None, str]:
     """(dateline, rest of the paragraph); (None, paragraph) when it has none."""
     match = _DATELINE.match(paragraph)

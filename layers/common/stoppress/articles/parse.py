@@ -10,7 +10,9 @@ parser read it, and finishes every format the same way:
 - the lead's dateline ("BRUSSELS --") moves into ``Article.dateline``, so
   ``paragraphs`` hold the story's words only (an explicit dateline from
   front matter, a header line or the page wins over the lead's);
-- ``summary`` is the lead cut to ``lead.SUMMARY_MAX_CHARS`` on a word boundary;
+- the lead is the first paragraph of prose (not a subheading, not a
+  "By Jane Doe" byline); ``summary`` is the lead cut to
+  ``lead.SUMMARY_MAX_CHARS`` on a word boundary;
 - ``updated_at`` falls back to ``published_at``; times are UTC;
 - ``content_hash`` covers headline, dateline and body (``normalise.content_hash``).
 
@@ -29,7 +31,7 @@ from typing import Final
 from pydantic import ValidationError
 
 from stoppress.articles.draft import ArticleDraft
-from stoppress.articles.lead import split_dateline, summarise
+from stoppress.articles.lead import is_byline, split_dateline, summarise
 from stoppress.articles.model import Article, SourceFormat
 from stoppress.articles.normalise import content_hash, normalise_text
 from stoppress.errors import ArticleParseError
@@ -121,7 +123,7 @@ def _finish(article_id: str, source_format: SourceFormat, draft: ArticleDraft) -
             f"It starts {headline[:60]!r}: put a short headline on its own line, "
             "then a blank line, then the story"
         )
-    if _is_lead_sentence(headline):
+    if source_format == "text" and _is_lead_sentence(headline):
         raise ArticleParseError(
             f"no headline: the first line {headline[:60]!r} is the dateline paragraph; "
             "put the headline above it, followed by a blank line"
@@ -132,7 +134,7 @@ def _finish(article_id: str, source_format: SourceFormat, draft: ArticleDraft) -
         paragraph = normalise_text(raw)
         # "###", "* * *": section breaks and end marks, not story text.
         if any(character.isalnum() for character in paragraph):
-            if lead_index is None and index >= draft.lead_index:
+            if lead_index is None and index >= draft.lead_index and not is_byline(paragraph):
                 lead_index = len(paragraphs)
             paragraphs.append(paragraph)
     if not paragraphs:
