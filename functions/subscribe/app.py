@@ -87,7 +87,7 @@ def _request_json(app: APIGatewayHttpResolver) -> object:
     if len(raw) > MAX_BODY_BYTES * 2:  # cheap early bound before decoding anything
         raise RequestError(413, "body_too_large", f"request body exceeds {MAX_BODY_BYTES} bytes")
     try:
-        data = event.decoded_body.encode() if event.is_base64_encoded else raw.encode()
+        data = (event.decoded_body or "").encode() if event.is_base64_encoded else raw.encode()
     except (binascii.Error, UnicodeDecodeError) as e:
         raise RequestError(400, "invalid_json", "request body is not valid JSON") from e
     if len(data) > MAX_BODY_BYTES:

@@ -368,3 +368,47 @@ def test_members_are_read_page_by_page(table: str, store: SubscriptionStore) -> 
     ]
     assert resumed == ids[4:]
     assert list(single.members("all", 1, page_size=3)) == []
+
+
+def test_a_write_based_on_a_stale_read_retries_and_leaves_no_stray_members(table: str) -> None:
+    """Two re-subscribes of one endpoint racing: the loser re-reads, so no old topic survives."""
+    from datetime import UTC, datetime, timedelta
+    from typing import Any as _Any
+
+    from stoppress.subscriptions.model import Subscription
+
+    browser = Browser.new()
+    sub_id = subscription_id(browser.endpoint)
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def version(topics: tuple[str, ...], minutes: int) -> Subscription:
+        return Subscription(
+            sub_id=sub_id,
+            endpoint=browser.endpoint,
+            p256dh=browser.p256dh,
+            auth=browser.auth,
+            topics=topics,
+            created_at=t0,
+            updated_at=t0 + timedelta(minutes=minutes),
+        )
+
+    plain = SubscriptionStore(table, topic_shards=SHARDS)
+    plain.put(version(("all", "article:a"), 0))
+    stale_snapshot = plain._get_item(sub_id)
+    plain.put(version(("article:b",), 1))  # the racing writer wins first
+
+    class SlowReader(SubscriptionStore):
+        reads = 0
+
+        def _get_item(self, key: str) -> dict[str, _Any] | None:
+            self.reads += 1
+            return stale_snapshot if self.reads == 1 else super()._get_item(key)
+
+    late = SlowReader(table, topic_shards=SHARDS)
+    late.put(version(("article:c",), 2))
+
+    assert late.reads == 2
+    assert member_pks(table, sub_id) == {topic_pk("article:c", shard_of(sub_id, SHARDS))}
+    stored = plain.get(sub_id)
+    assert stored is not None
+    assert stored.topics == ("article:c",)

@@ -296,7 +296,7 @@ class SubscriptionStore:
                 _raise_mapped(e, "recording a delivery")
                 raise
 
-    def _transact(self, items: list[dict[str, Any]], what: str) -> bool:
+    def _transact(self, items: list[Any], what: str) -> bool:
         """Run one transaction; False when a condition failed (someone else wrote first)."""
         try:
             clients.dynamodb().transact_write_items(TransactItems=items)
