@@ -117,8 +117,9 @@ class StackState:
 class PipelineStep:
     """One thing the pipeline did, for logs and progress displays.
 
-    kind: "upload" (ingest ran), "filtered" (a version no one hears about),
-    "jobs" (notify planned jobs), "delivery" (send ran a job), "error".
+    kind: "upload" (a new version, or an upload that made none), "filtered" (a
+    version nobody hears about), "jobs" (notify planned jobs), "delivery" (send
+    ran one job), "delivered" (every planned job of a version ran), "error".
     """
 
     kind: str
@@ -215,6 +216,8 @@ class LocalStack:
         self._handlers: dict[str, Callable[[Any, Any], Any]] = {}
         self._activity = 0
         self._activity_lock = threading.Lock()
+        self._planned: dict[tuple[str, int], int] = {}
+        self._finished: dict[tuple[str, int], int] = {}
         self._busy: dict[str, bool] = {}
         self._idle_poll_at: dict[str, float] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -284,6 +287,7 @@ class LocalStack:
         for t in self._threads:
             t.join(15)
         self._threads.clear()
+        _shutdown_send_runtime()
         self._stop_http()
         if self._moto is not None:
             self._moto.stop()
@@ -456,6 +460,10 @@ class LocalStack:
 
             self._saved_log_level = logger.log_level
             logger.setLevel(logging.WARNING)
+            # The cold-start metric is printed even with metrics disabled.
+            from aws_lambda_powertools.metrics.provider import cold_start
+
+            cold_start.is_cold_start = False
         env.update(self.env_overrides)
         self.function_env = env
         # Lambda gives each function its own process; here they share one, so the
@@ -653,7 +661,9 @@ class LocalStack:
             return
         sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
         for k in keys:
-            self._emit(self._describe_upload(k, before[k]))
+            step = self._describe_upload(k, before[k])
+            if step is not None:
+                self._emit(step)
 
     def _article_snapshot(self, key: str) -> tuple[str | None, int, int]:
         from stoppress.keys import article_id_from_key, article_pk, rejection_pk
@@ -678,20 +688,13 @@ class LocalStack:
         )["Count"]
         return article_id, version, rejected
 
-    def _describe_upload(self, key: str, before: tuple[str | None, int, int]) -> PipelineStep:
+    def _describe_upload(
+        self, key: str, before: tuple[str | None, int, int]
+    ) -> PipelineStep | None:
         article_id, old_version, old_rejected = before
         _, new_version, new_rejected = self._article_snapshot(key)
         if article_id is not None and new_version > old_version:
-            item = self.version_item(article_id, new_version) or {}
-            change, audience = item.get("change", "?"), item.get("audience", "?")
-            return PipelineStep(
-                "upload",
-                f"upload {key} → {article_id} version {new_version} ({change}, {audience})",
-                key=key,
-                article_id=article_id,
-                version=new_version,
-                details={"change": change, "audience": audience, "headline": item.get("headline")},
-            )
+            return None  # the stream reports the new version
         if new_rejected > old_rejected:
             reason = self._latest_rejection(key)
             return PipelineStep(
@@ -764,19 +767,13 @@ class LocalStack:
         shaped = [_lambda_stream_record(r, stream_arn, self.region) for r in records]
         passing = []
         for record in shaped:
-            if matches_any(patterns, record):
+            passes = matches_any(patterns, record)
+            if passes:
                 passing.append(record)
-            elif _is_version_insert(record):
-                image = _plain(record["dynamodb"]["NewImage"])
-                self._emit(
-                    PipelineStep(
-                        "filtered",
-                        f"{image.get('article_id')} v{image.get('number')} "
-                        f"({image.get('change')}, audience {image.get('audience')}) → no push",
-                        article_id=image.get("article_id"),
-                        version=_int(image.get("number")),
-                    )
-                )
+            if _is_version_insert(record):
+                # Reported from the stream, not after ingest returns, so the lines keep
+                # the pipeline's order: this version, then its jobs.
+                self._emit(_version_step(record, filtered=not passes))
         if not passing:
             return
         for attempt in range(1, 4):
@@ -817,11 +814,11 @@ class LocalStack:
                 ProjectionExpression="sk",
             )["Items"]
             topics = sorted({c["sk"]["S"].split("#")[2] for c in claims})
+            self._jobs_planned(article_id, number, len(claims))
             self._emit(
                 PipelineStep(
                     "jobs",
-                    f"{article_id} v{number} ({image.get('change')}, {image.get('audience')}) "
-                    f"→ {len(claims)} job{'s' if len(claims) != 1 else ''}"
+                    f"{article_id} v{number} → {len(claims)} job{'s' if len(claims) != 1 else ''}"
                     f"{' for ' + ', '.join(topics) if topics else ''}",
                     article_id=article_id,
                     version=number,
@@ -890,39 +887,73 @@ class LocalStack:
                     "they reappear after the visibility timeout",
                 )
             )
-        self._report_deliveries(messages)
+        self._report_deliveries(messages, failed_ids)
 
-    def _report_deliveries(self, messages: list[dict[str, Any]]) -> None:
-        from stoppress.keys import article_pk, delivery_sk
-
-        seen: set[tuple[str, int]] = set()
+    def _report_deliveries(self, messages: list[dict[str, Any]], failed: set[str]) -> None:
         for m in messages:
             try:
                 job = json.loads(m["Body"])
-                seen.add((str(job["article_id"]), int(job["version"])))
+                article_id, number = str(job["article_id"]), int(job["version"])
+                where = f"{job['topic']}#{job['shard']}"
+                attempt = int(job.get("attempt", 0))
             except (ValueError, KeyError, TypeError):
                 continue
-        for article_id, number in sorted(seen):
-            item = (
-                self._clients["dynamodb"]
-                .get_item(
-                    TableName=self.table_name,
-                    Key={"pk": {"S": article_pk(article_id)}, "sk": {"S": delivery_sk(number)}},
-                    ConsistentRead=True,
-                )
-                .get("Item")
-            )
-            counts = {k: _int(v) or 0 for k, v in _plain(item or {}).items() if k in _COUNTS}
+            counts = self.delivery_counts(article_id, number)
+            totals = ", ".join(f"{k} {counts[k]}" for k in _COUNTS)
+            retry = f" (retry {attempt})" if attempt else ""
             self._emit(
                 PipelineStep(
                     "delivery",
-                    f"{article_id} v{number} → "
-                    + ", ".join(f"{k} {counts.get(k, 0)}" for k in _COUNTS),
+                    f"{article_id} v{number} job {where}{retry} done → so far {totals}",
                     article_id=article_id,
                     version=number,
                     details=counts,
                 )
             )
+            if attempt == 0 and m["MessageId"] not in failed:
+                self._job_finished(article_id, number)
+
+    def _jobs_planned(self, article_id: str, number: int, jobs: int) -> None:
+        with self._activity_lock:
+            self._planned[(article_id, number)] = jobs
+        self._job_finished(article_id, number, count=0)
+
+    def _job_finished(self, article_id: str, number: int, count: int = 1) -> None:
+        ident = (article_id, number)
+        with self._activity_lock:
+            self._finished[ident] = self._finished.get(ident, 0) + count
+            complete = self._planned.get(ident) == self._finished[ident]
+            if complete:
+                del self._planned[ident]
+        if complete:
+            counts = self.delivery_counts(article_id, number)
+            self._emit(
+                PipelineStep(
+                    "delivered",
+                    f"{article_id} v{number} → "
+                    + ", ".join(f"{k} {counts[k]}" for k in _COUNTS if k != "retried")
+                    + (f" ({counts['retried']} retried)" if counts["retried"] else ""),
+                    article_id=article_id,
+                    version=number,
+                    details=counts,
+                )
+            )
+
+    def delivery_counts(self, article_id: str, number: int) -> dict[str, int]:
+        """The DELIVERY#n counters send keeps for a version (zeros before any send)."""
+        from stoppress.keys import article_pk, delivery_sk
+
+        item = (
+            self._clients["dynamodb"]
+            .get_item(
+                TableName=self.table_name,
+                Key={"pk": {"S": article_pk(article_id)}, "sk": {"S": delivery_sk(number)}},
+                ConsistentRead=True,
+            )
+            .get("Item")
+        )
+        plain = _plain(item or {})
+        return {k: _int(plain.get(k)) or 0 for k in _COUNTS}
 
     # -- waiting for the pipeline -----------------------------------------------------------
 
@@ -1199,6 +1230,24 @@ def _load_handler(function: str) -> Callable[[Any, Any], Any]:
     return handler
 
 
+def _shutdown_send_runtime() -> None:
+    """Close the send handler's warm HTTP session and loop, as a runtime shutdown would.
+
+    Lambda freezes and discards the process; here the process lives on (tests, the
+    demo), and an open aiohttp session would be reported as leaked at exit.
+    """
+    module = sys.modules.get("functions.send.app")
+    factory = getattr(module, "_runtime", None)
+    if factory is None or not hasattr(factory, "cache_info") or not factory.cache_info().currsize:
+        return
+    runtime = factory()
+    client, loop = getattr(runtime, "client", None), getattr(runtime, "loop", None)
+    if client is not None and loop is not None and not loop.is_closed():
+        loop.run_until_complete(client.close())
+        loop.close()
+    factory.cache_clear()
+
+
 # -- template helpers --------------------------------------------------------------------------
 
 
@@ -1369,6 +1418,22 @@ def _lambda_stream_record(
         "dynamodb": _jsonable(ddb),
         "eventSourceARN": stream_arn,
     }
+
+
+def _version_step(record: Mapping[str, Any], *, filtered: bool) -> PipelineStep:
+    image = _plain(record["dynamodb"].get("NewImage", {}))
+    article_id, number = image.get("article_id"), _int(image.get("number"))
+    change, audience = image.get("change", "?"), image.get("audience", "?")
+    key = image.get("source_key", "?")
+    return PipelineStep(
+        "filtered" if filtered else "upload",
+        f"upload {key} → {article_id} version {number} ({change}, {audience})"
+        + (" → no push" if filtered else ""),
+        key=key,
+        article_id=article_id,
+        version=number,
+        details={"change": change, "audience": audience, "headline": image.get("headline")},
+    )
 
 
 def _is_version_insert(record: Mapping[str, Any]) -> bool:
