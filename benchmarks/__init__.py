@@ -1,0 +1,1 @@
+"""Throughput and latency harnesses, run with ``python -m benchmarks.<name>``."""

@@ -1,0 +1,293 @@
+"""Ingest figures: cold import cost of the handler, and articles per second through it on moto.
+
+    .venv/bin/python -m benchmarks.ingest [--count 500] [--repeat 5]
+
+1. Cold import: ``import functions.ingest.app`` in fresh interpreters (median
+   wall time over ``--repeat`` runs), next to ``import boto3`` alone, which
+   every Python Lambda pays anyway; then one ``python -X importtime`` run for
+   its total and the five top-level imports that cost the most.
+2. Throughput: ``--count`` distinct articles uploaded to a moto bucket, then
+   handed to ``lambda_handler`` one S3 event each, as Lambda would; then an
+   update of each (a new version judged against the previous one), then the
+   same update events redelivered (no new version). moto runs in-process, so
+   the figures measure our code plus moto's, not DynamoDB's latency.
+
+Results print as a table and go to ``benchmarks/results/ingest.json``.
+"""
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "ingest.json"
+SAMPLE = ROOT / "samplecontent" / "nato-resumes-contacts.txt"
+TABLE = "stoppress-bench"
+BUCKET = "stoppress-bench-articles"
+
+
+def _python_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "layers" / "common"), str(ROOT)])
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def _wall_import(module: str, repeat: int) -> float:
+    """Median milliseconds to import ``module`` in a fresh interpreter."""
+    code = (
+        "import time; t = time.perf_counter(); "
+        f"import {module}; print((time.perf_counter() - t) * 1000)"
+    )
+    runs = []
+    for _ in range(repeat):
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=_python_env(),
+            cwd=ROOT,
+        )
+        runs.append(float(out.stdout.strip()))
+    return statistics.median(runs)
+
+
+def _importtime(module: str) -> dict[str, Any]:
+    """Total import time, and the packages that cost the most (self time summed per package)."""
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", f"import {module}"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=_python_env(),
+        cwd=ROOT,
+    )
+    per_package: dict[str, int] = {}
+    for line in out.stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        self_us, _cumulative, name = line[len("import time:") :].split("|")
+        package = name.strip().split(".")[0]
+        per_package[package] = per_package.get(package, 0) + int(self_us)
+    ranked = sorted(per_package.items(), key=lambda kv: kv[1], reverse=True)[:5]
+    return {
+        "total_ms": round(sum(per_package.values()) / 1000, 1),
+        "top": [{"package": p, "self_ms": round(us / 1000, 1)} for p, us in ranked],
+    }
+
+
+def measure_imports(repeat: int) -> dict[str, Any]:
+    handler = "functions.ingest.app"
+    return {
+        "handler_wall_ms": round(_wall_import(handler, repeat), 1),
+        "boto3_wall_ms": round(_wall_import("boto3", repeat), 1),
+        "handler_importtime": _importtime(handler),
+        "boto3_importtime_total_ms": _importtime("boto3")["total_ms"],
+        "heavy_modules_loaded": _heavy_modules(handler),
+    }
+
+
+def _heavy_modules(module: str) -> list[str]:
+    """Modules ingest must never pull in (they belong to the send path only)."""
+    code = (
+        f"import sys, {module}; "
+        "print(','.join(m for m in ('pywebpush', 'aiohttp', 'http_ece', 'yaml', 'selectolax') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=_python_env(),
+        cwd=ROOT,
+    )
+    return [m for m in out.stdout.strip().split(",") if m]
+
+
+def _article(i: int, update: bool) -> bytes:
+    text = SAMPLE.read_text(encoding="utf-8")
+    text = text.replace("NATO Will Resume Top-Level Contacts", f"Story {i}: NATO Resumes Contacts")
+    if update:
+        text = text.rstrip() + (
+            f"\n\nUpdate {i}: Russia's foreign ministry said it welcomed the decision "
+            "and would send a delegation to Brussels next week.\n"
+        )
+    return text.encode("utf-8")
+
+
+@contextlib.contextmanager
+def _cheap_transaction_snapshots() -> Iterator[None]:
+    """Let moto snapshot a table's item maps instead of deep-copying every item per transaction.
+
+    A failed Put-only transaction is rolled back correctly: Puts replace
+    entries in the live maps and never mutate the Item objects the snapshot
+    shares. (Update operations do mutate items; ingest sends none.)
+    """
+    import copy
+    import types
+    from collections import defaultdict
+
+    import moto.dynamodb.models as models
+    from moto.dynamodb.models.table import Table
+
+    def snapshot(obj: Any, memo: Any = None) -> Any:
+        if isinstance(obj, Table):
+            table = copy.copy(obj)
+            table.items = defaultdict(
+                dict, {h: dict(r) if isinstance(r, dict) else r for h, r in obj.items.items()}
+            )
+            return table
+        return copy.deepcopy(obj, memo)
+
+    original = models.copy
+    models.copy = types.SimpleNamespace(deepcopy=snapshot, copy=copy.copy)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        models.copy = original
+
+
+def _run_phase(name: str, events: list[dict[str, Any]], handler: Any, context: Any) -> dict:
+    latencies = []
+    statuses: dict[str, int] = {}
+    sink = io.StringIO()
+    started = time.perf_counter()
+    for event in events:
+        t = time.perf_counter()
+        with contextlib.redirect_stdout(sink):  # the metrics flush prints EMF JSON
+            result = handler(event, context)
+        latencies.append((time.perf_counter() - t) * 1000)
+        for outcome in result["outcomes"]:
+            statuses[outcome["status"]] = statuses.get(outcome["status"], 0) + 1
+        sink.seek(0)
+        sink.truncate()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "phase": name,
+        "uploads": len(events),
+        "seconds": round(elapsed, 3),
+        "articles_per_second": round(len(events) / elapsed, 1),
+        "p50_ms": round(latencies[len(latencies) // 2], 2),
+        "p95_ms": round(latencies[int(len(latencies) * 0.95) - 1], 2),
+        "statuses": statuses,
+    }
+
+
+def measure_throughput(count: int, *, stock_moto: bool = False) -> list[dict[str, Any]]:
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+            "TABLE_NAME": TABLE,
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+        }
+    )
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    os.environ.pop("AWS_PROFILE", None)
+
+    import boto3
+    from moto import mock_aws
+
+    from functions.ingest.app import lambda_handler
+    from stoppress.adapters import clients
+    from stoppress_dev.template import create_table_kwargs
+    from tests.integration.s3_events import LambdaContext, put, s3_event
+
+    with mock_aws(), contextlib.nullcontext() if stock_moto else _cheap_transaction_snapshots():
+        clients.reset()
+        boto3.client("dynamodb").create_table(**create_table_kwargs(TABLE))
+        s3 = clients.s3()
+        s3.create_bucket(Bucket=BUCKET)
+        s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+        context = LambdaContext()
+
+        keys = [f"articles/bench/story {i}.txt" for i in range(count)]
+        new = [s3_event(put(s3, BUCKET, key, _article(i, False))) for i, key in enumerate(keys)]
+        phases = [_run_phase("new articles", new, lambda_handler, context)]
+        updates = [s3_event(put(s3, BUCKET, key, _article(i, True))) for i, key in enumerate(keys)]
+        phases.append(_run_phase("updates", updates, lambda_handler, context))
+        phases.append(_run_phase("redelivered", updates, lambda_handler, context))
+    return phases
+
+
+def _print(imports: dict[str, Any], phases: list[dict[str, Any]]) -> None:
+    it = imports["handler_importtime"]
+    print("Cold import (fresh interpreter, median wall time)")
+    print(f"  import functions.ingest.app   {imports['handler_wall_ms']:8.1f} ms")
+    print(f"  import boto3 alone            {imports['boto3_wall_ms']:8.1f} ms")
+    print(f"  -X importtime total (handler) {it['total_ms']:8.1f} ms")
+    print(f"  -X importtime total (boto3)   {imports['boto3_importtime_total_ms']:8.1f} ms")
+    print("  costliest packages (-X importtime self time, summed per package):")
+    for row in it["top"]:
+        print(f"    {row['package']:<28}{row['self_ms']:8.1f} ms")
+    print(f"  send-path modules loaded: {', '.join(imports['heavy_modules_loaded']) or 'none'}")
+    print()
+    header = (
+        f"{'phase':<16}{'uploads':>8}{'seconds':>9}{'articles/s':>12}{'p50 ms':>9}{'p95 ms':>9}"
+    )
+    print("Throughput through lambda_handler on moto (one S3 event per upload)")
+    print(header)
+    for p in phases:
+        print(
+            f"{p['phase']:<16}{p['uploads']:>8}{p['seconds']:>9.2f}"
+            f"{p['articles_per_second']:>12.1f}{p['p50_ms']:>9.2f}{p['p95_ms']:>9.2f}"
+            f"   {p['statuses']}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=500, help="uploads per phase")
+    parser.add_argument("--repeat", type=int, default=5, help="fresh interpreters per import")
+    parser.add_argument(
+        "--stock-moto",
+        action="store_true",
+        help="keep moto's whole-table deep copy per transaction (slow, quadratic)",
+    )
+    args = parser.parse_args(argv)
+
+    imports = measure_imports(args.repeat)
+    phases = measure_throughput(args.count, stock_moto=args.stock_moto)
+    _print(imports, phases)
+
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "python": platform.python_version(),
+                "machine": platform.machine(),
+                "cpus": os.cpu_count(),
+                "load_average": os.getloadavg(),
+                "count": args.count,
+                "moto_transaction_snapshot": "stock deepcopy" if args.stock_moto else "item maps",
+                "imports": imports,
+                "throughput": phases,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
