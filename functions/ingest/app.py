@@ -97,7 +97,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         raise TransientError(
             f"{len(transient)} of {len(outcomes)} records failed transiently"
         ) from transient[0]
-    return {"records": len(outcomes), "outcomes": outcomes}
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome["status"]] = counts.get(outcome["status"], 0) + 1
+    return {"records": len(outcomes), "counts": counts, "outcomes": outcomes}
 
 
 def _report(outcome: IngestOutcome) -> None:

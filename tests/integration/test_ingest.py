@@ -183,6 +183,7 @@ def test_bad_files_are_rejected_and_recorded_while_the_good_one_is_stored(
     result = handle(garbage, empty, good)
 
     assert statuses(result) == ["rejected", "rejected", "stored"]
+    assert result["counts"] == {"rejected": 2, "stored": 1}
     assert history(store) == [(1, "new", "all")]
     for upload in (garbage, empty):
         [rejection] = store.rejections(upload.key)
