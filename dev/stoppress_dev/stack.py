@@ -1168,7 +1168,9 @@ class LocalStack:
             "headline": article.get("headline", ""),
             "dateline": article.get("dateline") or "",
             "updated": _readable_time(article.get("updated")),
-            "version": str(article.get("version") or "not yet published"),
+            "version": f"Version {article['version']}"
+            if article.get("version")
+            else "Sample, not uploaded yet",
             "api_base": self._api_url,
         }
         for k, v in values.items():
@@ -1243,8 +1245,15 @@ def _shutdown_send_runtime() -> None:
     runtime = factory()
     client, loop = getattr(runtime, "client", None), getattr(runtime, "loop", None)
     if client is not None and loop is not None and not loop.is_closed():
-        loop.run_until_complete(client.close())
-        loop.close()
+
+        def close() -> None:
+            loop.run_until_complete(client.close())
+            loop.close()
+
+        # A thread of its own: the caller's thread may be running an event loop already.
+        closer = threading.Thread(target=close, name="send-runtime-shutdown", daemon=True)
+        closer.start()
+        closer.join(10)
     factory.cache_clear()
 
 

@@ -1,4 +1,4 @@
-"""The local stack and a local push service, in this process, for end-to-end tests.
+"""Fixtures: the local stack and a local push service, in this process (see tests/e2e/conftest.py).
 
 Function-scoped on purpose: the shared autouse fixture resets the AWS
 environment around every test, and a stack must not outlive the environment it
