@@ -11,6 +11,7 @@ and redirects are never followed (an endpoint must not bounce us elsewhere).
 from collections.abc import Mapping
 
 import aiohttp
+from yarl import URL
 
 from stoppress.push.sending import PushResponse
 
@@ -47,8 +48,10 @@ class AiohttpPushClient:
         if session is None or session.closed:
             session = self._open()
         try:
+            # The endpoint passed validate_endpoint (printable ASCII, no spaces):
+            # taking it as already encoded skips re-quoting it per message.
             async with session.post(
-                url, data=body, headers=headers, allow_redirects=False
+                URL(url, encoded=True), data=body, headers=headers, allow_redirects=False
             ) as response:
                 # Reading the (small) answer lets the connection go back to the pool.
                 await response.read()

@@ -302,6 +302,10 @@ class _JobRun:
         }
         self._headers: dict[str, tuple[str, dict[str, str]]] = {}
         self._pages: deque[_Page] = deque()
+        self._batch: deque[Recipient] = deque()
+        self._batch_page = _Page(last_sub_id="", remaining=0)
+        self._refill = asyncio.Lock()
+        self._exhausted = False
         self._cursor: str | None = None
         self._checkpointed: str | None = None
         self._last_commit = clock()
@@ -317,13 +321,13 @@ class _JobRun:
 
     async def run(self, cursor: str | None) -> None:
         self._cursor = self._checkpointed = cursor
-        work: asyncio.Queue[tuple[_Page, Recipient] | None] = asyncio.Queue(
-            maxsize=self.options.max_in_flight * 2
-        )
+        # Pages wait here for the workers; with the page being sent and the one
+        # being read, at most three pages are in memory.
+        pages: asyncio.Queue[tuple[_Page, Sequence[Recipient]] | None] = asyncio.Queue(maxsize=1)
         workers = [
-            asyncio.create_task(self._worker(work)) for _ in range(self.options.max_in_flight)
+            asyncio.create_task(self._worker(pages)) for _ in range(self.options.max_in_flight)
         ]
-        producer = asyncio.create_task(self._produce(work, cursor, len(workers)))
+        producer = asyncio.create_task(self._produce(pages, cursor))
         try:
             await asyncio.gather(producer, *workers)
         finally:
@@ -335,9 +339,8 @@ class _JobRun:
 
     async def _produce(
         self,
-        work: asyncio.Queue[tuple[_Page, Recipient] | None],
+        queue: asyncio.Queue[tuple[_Page, Sequence[Recipient]] | None],
         cursor: str | None,
-        workers: int,
     ) -> None:
         job = self.job
         pages: Iterator[Sequence[Recipient]]
@@ -356,21 +359,29 @@ class _JobRun:
             if page is None:
                 break
             upcoming = asyncio.ensure_future(asyncio.to_thread(next, pages, None))
-            if not page:
-                continue
-            state = _Page(last_sub_id=page[-1].sub_id, remaining=len(page))
-            self._pages.append(state)
-            for recipient in page:
-                await work.put((state, recipient))
-        for _ in range(workers):
-            await work.put(None)
+            if page:
+                state = _Page(last_sub_id=page[-1].sub_id, remaining=len(page))
+                self._pages.append(state)
+                await queue.put((state, page))
+        await queue.put(None)
 
-    async def _worker(self, work: asyncio.Queue[tuple[_Page, Recipient] | None]) -> None:
+    async def _worker(self, queue: asyncio.Queue[tuple[_Page, Sequence[Recipient]] | None]) -> None:
+        # Workers take recipients from one shared deque (no queue round trip per
+        # message); whoever finds it empty waits for the next page for everyone.
+        batch = self._batch
         while True:
-            item = await work.get()
-            if item is None:
-                return
-            page, recipient = item
+            if not batch:
+                async with self._refill:
+                    if not batch:
+                        item = None if self._exhausted else await queue.get()
+                        if item is None:
+                            self._exhausted = True
+                            return
+                        self._batch_page, recipients = item
+                        batch.extend(recipients)
+                continue
+            page = self._batch_page
+            recipient = batch.popleft()
             await self._send_one(recipient)
             page.remaining -= 1
             if page.remaining == 0:
