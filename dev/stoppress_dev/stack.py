@@ -107,6 +107,8 @@ class StackState:
     web_url: str
     push_queue_url: str
     push_dlq_url: str
+    ingest_dlq_url: str
+    notify_dlq_url: str
     vapid_public_key: str
 
     def to_json(self) -> str:
@@ -273,6 +275,8 @@ class LocalStack:
                 web_url=web_url,
                 push_queue_url=self._queue_urls["push"],
                 push_dlq_url=self._queue_urls["push-dlq"],
+                ingest_dlq_url=self._queue_urls["ingest-dlq"],
+                notify_dlq_url=self._queue_urls["notify-dlq"],
                 vapid_public_key=public_key,
             )
             self._start_workers()
@@ -389,6 +393,9 @@ class LocalStack:
             {"deadLetterTargetArn": self._queue_arns["push-dlq"], "maxReceiveCount": max_receive}
         )
         self._create_queue("push", self.push_queue_name, push_attrs)
+        # Lambda's on-failure destinations.
+        self._create_queue("ingest-dlq", f"{self.name}-ingest-dlq", {})
+        self._create_queue("notify-dlq", f"{self.name}-notify-dlq", {})
         # Stands in for the S3 -> Lambda trigger. A failed ingest is retried like Lambda's
         # asynchronous invocation (twice), then dropped with an error line.
         self._create_queue("s3-events", f"{self.name}-s3-events", {"VisibilityTimeout": "2"})
@@ -647,7 +654,9 @@ class LocalStack:
             self.invoke("ingest", event)
         except HandlerError as e:
             log.debug("ingest failed", exc_info=e.__cause__)
-            final = attempt >= 3
+            final = attempt > self._number(
+                _props("IngestFunction").get("EventInvokeConfig", {}).get("MaximumRetryAttempts"), 2
+            )
             self._emit(
                 PipelineStep(
                     "error",
@@ -657,6 +666,13 @@ class LocalStack:
                 )
             )
             if final:
+                self._to_dead_letter_queue(
+                    "ingest-dlq",
+                    "ingest",
+                    attempt,
+                    e,
+                    {"requestPayload": event},
+                )
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
             return
         sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
@@ -753,7 +769,7 @@ class LocalStack:
                     got = True
                     self._busy["stream"] = True
                     try:
-                        self._deliver_stream_records(records, stream_arn, patterns)
+                        self._deliver_stream_records(records, stream_arn, shard_id, patterns)
                     finally:
                         self._worked()
                         self._busy["stream"] = False
@@ -762,7 +778,7 @@ class LocalStack:
                 self._stop.wait(POLL_INTERVAL)
 
     def _deliver_stream_records(
-        self, records: list[dict[str, Any]], stream_arn: str, patterns: list[str]
+        self, records: list[dict[str, Any]], stream_arn: str, shard_id: str, patterns: list[str]
     ) -> None:
         shaped = [_lambda_stream_record(r, stream_arn, self.region) for r in records]
         passing = []
@@ -776,10 +792,14 @@ class LocalStack:
                 self._emit(_version_step(record, filtered=not passes))
         if not passing:
             return
-        for attempt in range(1, 4):
+        source = _props("NotifyFunction").get("Events", {}).get("VersionStream", {})
+        retries = self._number(source.get("Properties", {}).get("MaximumRetryAttempts"), 3)
+        error: HandlerError | None = None
+        for attempt in range(1, retries + 2):
             try:
                 result = self.invoke("notify", {"Records": passing})
             except HandlerError as e:
+                error = e
                 log.debug("notify failed", exc_info=e.__cause__)
                 self._emit(
                     PipelineStep("error", f"notify failed (attempt {attempt}): {e.__cause__}")
@@ -794,7 +814,63 @@ class LocalStack:
                 PipelineStep("error", f"notify reported {len(failed)} failed records; retrying")
             )
             passing = failed
-        self._emit(PipelineStep("error", "notify gave up on a batch after 3 attempts"))
+        self._emit(
+            PipelineStep(
+                "error",
+                f"notify gave up on {len(passing)} record(s) after {retries + 1} attempts; "
+                "their batch info is in the notify dead-letter queue",
+            )
+        )
+        seqs = [r["dynamodb"].get("SequenceNumber") for r in passing]
+        self._to_dead_letter_queue(
+            "notify-dlq",
+            "notify",
+            retries + 1,
+            error,
+            {
+                "DDBStreamBatchInfo": {
+                    "shardId": shard_id,
+                    "startSequenceNumber": seqs[0],
+                    "endSequenceNumber": seqs[-1],
+                    "batchSize": len(passing),
+                    "streamArn": stream_arn,
+                }
+            },
+        )
+
+    def _to_dead_letter_queue(
+        self,
+        role: str,
+        function: str,
+        attempts: int,
+        error: HandlerError | None,
+        payload: Mapping[str, Any],
+    ) -> None:
+        """What Lambda's on-failure destination receives, so redrive can be tried locally."""
+        cause = error.__cause__ if error is not None else None
+        record = {
+            "version": "1.0",
+            "timestamp": datetime.now(UTC).isoformat(),
+            "requestContext": {
+                "requestId": str(uuid.uuid4()),
+                "functionArn": self._functions[function].arn,
+                "condition": "RetriesExhausted",
+                "approximateInvokeCount": attempts,
+            },
+            "responseContext": {
+                "statusCode": 200,
+                "executedVersion": "$LATEST",
+                "functionError": "Unhandled",
+            },
+            "responsePayload": {
+                "errorType": type(cause).__name__ if cause else "BatchItemFailures",
+                "errorMessage": str(cause) if cause else "records reported as failed",
+            },
+            **payload,
+        }
+        self._clients["sqs"].send_message(
+            QueueUrl=self._queue_urls[role], MessageBody=json.dumps(record, default=str)
+        )
 
     def _report_jobs(self, records: list[dict[str, Any]]) -> None:
         from stoppress.keys import article_pk

@@ -94,8 +94,8 @@ def test_story_reaches_subscribers_update_reaches_followers_correction_nobody(
     assert not [s for s in stack.steps if s.kind == "error"]
 
 
-def test_unsubscribed_browser_gets_nothing_and_gone_endpoints_are_dropped(
-    stack: LocalStack, push: PushService, upload
+def test_unsubscribe_gone_endpoints_and_uploads_that_send_nothing(
+    stack: LocalStack, push: PushService, upload, tmp_path: Path
 ) -> None:
     stays, leaves, gone = (push.new_subscriber(n) for n in ("stays", "leaves", "gone"))
     for sub in (stays, leaves, gone):
@@ -133,6 +133,18 @@ def test_unsubscribed_browser_gets_nothing_and_gone_endpoints_are_dropped(
     upload("wildfire-evacuations.html", "articles/wildfire-evacuations.html")
     stack.wait_idle(timeout=30)
     assert len(gone.attempts) == 1
+    assert len(stays.deliveries) == 2
+
+    # Outside articles/ nothing happens; a file that is no article is rejected, not sent.
+    steps_before = len(stack.steps)
+    upload("rail-strike-talks.txt", "drafts/rail-strike-talks.txt")
+    junk = tmp_path / "junk.txt"
+    junk.write_bytes(b"\x00\x01 not an article")
+    upload(junk, "articles/junk.txt")
+    stack.wait_idle(timeout=30)
+    new_steps = stack.steps[steps_before:]
+    assert [(s.kind, s.key) for s in new_steps] == [("upload", "articles/junk.txt")]
+    assert "rejected" in new_steps[0].details
     assert len(stays.deliveries) == 2
 
 
