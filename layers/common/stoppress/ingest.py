@@ -21,16 +21,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Final, Literal, Protocol
+from typing import TYPE_CHECKING, Final, Literal, Protocol
 
 from stoppress.adapters.article_items import head_for
-from stoppress.adapters.objects import StoredObject
 from stoppress.articles.changes import ChangeDecision, classify_change
 from stoppress.articles.model import Article, Head, SourceObject, Version
 from stoppress.articles.parse import MAX_ARTICLE_BYTES, parse_article
 from stoppress.errors import ArticleParseError, NotFoundError, TransientError, VersionConflictError
-from stoppress.observability import logger
+from stoppress.observability import logger, tracer
 from stoppress.settings import IngestSettings
+
+if TYPE_CHECKING:
+    from stoppress.adapters.objects import StoredObject
 
 # Enough for a burst of simultaneous uploads of one story: each round lets at
 # least one writer through, and the jittered backoff spreads the rest.
@@ -52,7 +54,7 @@ class ArticleRepository(Protocol):
 class ObjectReader(Protocol):
     def read(
         self, bucket: str, key: str, *, version_id: str | None = None, max_bytes: int
-    ) -> StoredObject: ...
+    ) -> "StoredObject": ...
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ def is_older(event: SourceObject, seen: SourceObject) -> bool:
     return event.event_time < seen.event_time
 
 
+@tracer.capture_method(capture_response=False)
 def ingest_upload(
     upload: SourceObject,
     *,
