@@ -328,6 +328,10 @@ def test_uploads_under_articles_trigger_ingest(transformed: dict[str, Any]) -> N
             "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "articles/"}]}},
         }
     ]
+    # Only S3 on behalf of this account may invoke it (not another account's bucket).
+    permission = transformed["Resources"]["IngestFunctionUploadPermission"]["Properties"]
+    assert permission["Principal"] == "s3.amazonaws.com"
+    assert permission["SourceAccount"] == {"Ref": "AWS::AccountId"}
 
 
 def test_send_reports_batch_item_failures(transformed: dict[str, Any]) -> None:
