@@ -98,8 +98,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             f"{len(transient)} of {len(outcomes)} records failed transiently"
         ) from transient[0]
     counts: dict[str, int] = {}
-    for outcome in outcomes:
-        counts[outcome["status"]] = counts.get(outcome["status"], 0) + 1
+    for summary in outcomes:
+        counts[summary["status"]] = counts.get(summary["status"], 0) + 1
     return {"records": len(outcomes), "counts": counts, "outcomes": outcomes}
 
 

@@ -161,7 +161,7 @@ class ArticleStore:
         except ClientError as e:
             code = e.response.get("Error", {}).get("Code", "")
             if code == "TransactionCanceledException":
-                reasons = {r.get("Code") for r in e.response.get("CancellationReasons", [])}
+                reasons = {str(r.get("Code")) for r in e.response.get("CancellationReasons", [])}
                 if reasons & _CONFLICT_REASONS:
                     raise VersionConflictError(
                         f"head of {version.article_id} moved from {expected_head}"
