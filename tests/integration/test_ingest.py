@@ -117,6 +117,32 @@ def test_update_then_correction(s3: Any, bucket: str, store: ArticleStore) -> No
     assert "Bruxelles" in latest.body
 
 
+def test_the_sample_articles_as_the_demo_uploads_them(
+    s3: Any, bucket: str, store: ArticleStore
+) -> None:
+    samples = ROOT / "samplecontent"
+    # Later versions of one story go to the original's key, in order.
+    for suffix in ("", "-update", "-correction"):
+        body = (samples / f"nato-resumes-contacts{suffix}.txt").read_bytes()
+        handle(put(s3, bucket, KEY, body))
+    assert history(store) == [
+        (1, "new", "all"),
+        (2, "update", "followers"),
+        (3, "correction", "none"),
+    ]
+    others = {
+        "rail-strike-talks.txt": ("all", "normal"),
+        "city-council-budget.md": ("followers", "high"),  # notify: followers in front matter
+        "wildfire-evacuations.html": ("all", "high"),
+    }
+    for name, (audience, urgency) in others.items():
+        result = handle(put(s3, bucket, f"articles/{name}", (samples / name).read_bytes()))
+        [outcome] = result["outcomes"]
+        version = store.get_version(outcome["article_id"], 1)
+        assert version is not None
+        assert (version.audience.value, version.urgency.value) == (audience, urgency), name
+
+
 def test_editor_override_decides_the_audience(s3: Any, bucket: str, store: ArticleStore) -> None:
     handle(put(s3, bucket, KEY, STORY))
     # A typo-sized edit the editor wants everyone to hear about, urgently.
