@@ -334,6 +334,46 @@ def measure_imports(
     return baseline
 
 
+def import_profile(
+    python: Path, fn: Function, env: Mapping[str, str], top: int = 8
+) -> list[tuple[str, float]]:
+    """Where a cold import spends its time: self time per top-level package (-X importtime)."""
+    module = fn.handler.rpartition(".")[0]
+    done = subprocess.run(  # noqa: S603
+        [str(python), "-s", "-X", "importtime", "-c", f"import {module}"],
+        cwd=fn.build_dir,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    per_package: dict[str, float] = {}
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        self_us, _, name = (part.strip() for part in line[len("import time:") :].split("|"))
+        if not self_us.isdigit():
+            continue  # the header line
+        package = name.split(".")[0]
+        per_package[package] = per_package.get(package, 0.0) + int(self_us) / 1000
+    return sorted(per_package.items(), key=lambda item: item[1], reverse=True)[:top]
+
+
+def print_import_profiles(
+    python: Path, functions: Sequence[Function], local_env: Mapping[str, Mapping[str, str]]
+) -> None:
+    for fn in functions:
+        if fn.import_ms is None:
+            continue
+        profile = import_profile(python, fn, _runtime_env(fn, local_env.get(fn.logical_id, {})))
+        print(
+            f"{fn.logical_id} import time by package: "
+            + ", ".join(f"{name} {ms:.0f} ms" for name, ms in profile),
+            flush=True,
+        )
+
+
 # -- the local stack -----------------------------------------------------------------------
 
 
@@ -659,6 +699,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-cache", action="store_true", help="sam build without --cached")
     parser.add_argument("--no-invoke", action="store_true", help="imports only, no local stack")
     parser.add_argument(
+        "--profile-imports",
+        action="store_true",
+        help="also show each handler's import time by package (python -X importtime)",
+    )
+    parser.add_argument(
         "--stack-state", type=Path, help="state file of a running `stoppress dev` to invoke against"
     )
     args = parser.parse_args(argv)
@@ -671,6 +716,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         python = runtime_python()
         local_env = load_local_env()
         baseline = measure_imports(python, functions, local_env)
+        if args.profile_imports:
+            print_import_profiles(python, functions, local_env)
         invoked = False
         if not args.no_invoke:
             with local_stack(args.stack_state) as state:
