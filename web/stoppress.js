@@ -90,12 +90,11 @@
     mainButton.hidden = state === "unsupported" || state === "denied";
     mainButton.disabled = busy;
     mainButton.textContent = subscribed && topics.includes(TOPIC_ALL) ? "Turn off notifications" : "Turn on notifications";
-    mainButton.setAttribute("aria-pressed", String(subscribed && topics.includes(TOPIC_ALL)));
     followButton.hidden = !followTopic || mainButton.hidden;
     followButton.disabled = busy;
     const following = subscribed && topics.includes(followTopic);
+    // A toggle button keeps its name; aria-pressed says whether it is on.
     followButton.setAttribute("aria-pressed", String(following));
-    followButton.textContent = following ? "Following this story" : "Follow this story";
     const messages = {
       unsupported: "This browser can't show push notifications from this site.",
       denied: "Notifications are blocked for this site. To get updates, allow them in your browser's site settings, then reload.",

@@ -211,7 +211,9 @@ def test_prompt_subscribes_and_worker_shows_real_pushes(
         assert shown[0]["renotify"] is True
 
         # Turning notifications off removes the subscription from the table.
-        prompt.get_by_role("button", name="Following this story").click()
+        follow = prompt.get_by_role("button", name="Follow this story")
+        assert follow.get_attribute("aria-pressed") == "true"
+        follow.click()
         wait_for(lambda: stored_topics(stack, browser_sub) == ["all"], what="unfollow")
         prompt.get_by_role("button", name="Turn off notifications").click()
         wait_for(lambda: stored_topics(stack, browser_sub) is None, what="unsubscribe")
@@ -219,15 +221,44 @@ def test_prompt_subscribes_and_worker_shows_real_pushes(
         context.close()
 
 
-def test_prompt_explains_when_push_is_unsupported(chromium: Any, stack: LocalStack) -> None:
+# Headless Chromium has no permission prompt (requestPermission never settles unless the
+# permission is granted), so the reader's "no" is played by the page's Notification object.
+SAYS_NO = """
+(() => {
+  let permission = "default";
+  Object.defineProperty(Notification, "permission", { get: () => permission });
+  Notification.requestPermission = async () => (permission = "denied");
+})();
+"""
+ALREADY_BLOCKED = """
+Object.defineProperty(Notification, "permission", { get: () => "denied" });
+"""
+NO_PUSH = "delete window.PushManager;"
+
+
+@pytest.mark.parametrize(
+    ("init_script", "click", "message"),
+    [
+        (NO_PUSH, False, "can't show push notifications"),
+        (ALREADY_BLOCKED, False, "Notifications are blocked for this site"),
+        (SAYS_NO, True, "Notifications are blocked for this site"),
+    ],
+    ids=["push-unsupported", "already-blocked", "reader-says-no"],
+)
+def test_prompt_states_when_notifications_cannot_be_shown(
+    chromium: Any, stack: LocalStack, init_script: str, click: bool, message: str
+) -> None:
     context = chromium.new_context()
-    context.add_init_script("delete window.PushManager;")
+    context.add_init_script(init_script)
     page = context.new_page()
     try:
         page.goto(f"{stack.state.web_url}/articles/{STORY}")
         page.evaluate("window.stoppress.ready")
-        status = page.get_by_role("status")
-        assert "can't show push notifications" in status.inner_text()
-        assert not page.get_by_role("button", name="Turn on notifications").is_visible()
+        turn_on = page.get_by_role("button", name="Turn on notifications")
+        if click:
+            turn_on.click()
+        page.get_by_role("status").filter(has_text=message).wait_for(timeout=5000)
+        assert not turn_on.is_visible()
+        assert not page.get_by_role("button", name="Follow this story").is_visible()
     finally:
         context.close()
