@@ -25,6 +25,7 @@ def _dev(args: argparse.Namespace) -> int:
 
     stack = LocalStack(
         aws_port=args.aws_port,
+        aws_host=args.aws_host,
         api_port=args.api_port,
         web_port=args.web_port,
         quiet_handlers=not args.verbose,
@@ -81,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dev.add_argument("--state-file", type=Path, required=True, help="where to write the JSON state")
     dev.add_argument("--aws-port", type=int, default=4566, help="moto endpoint port (%(default)s)")
+    dev.add_argument(
+        "--aws-host",
+        default="127.0.0.1",
+        help="address the moto endpoint binds (%(default)s); 0.0.0.0 lets sam local invoke "
+        "reach it from Docker as host.docker.internal",
+    )
     dev.add_argument("--api-port", type=int, default=8080, help="HTTP API port (%(default)s)")
     dev.add_argument("--web-port", type=int, default=8081, help="demo site port (%(default)s)")
     dev.add_argument("--verbose", action="store_true", help="show the handlers' own logs/metrics")

@@ -184,6 +184,7 @@ class LocalStack:
         self,
         *,
         aws_port: int = 0,
+        aws_host: str = "127.0.0.1",
         api_port: int = 0,
         web_port: int = 0,
         region: str = DEFAULT_REGION,
@@ -194,6 +195,9 @@ class LocalStack:
         env_overrides: Mapping[str, str] | None = None,
     ) -> None:
         self.aws_port = aws_port
+        # 0.0.0.0 lets `sam local invoke` reach moto from Docker (host.docker.internal);
+        # everything else stays on loopback.
+        self.aws_host = aws_host
         self.api_port = api_port
         self.web_port = web_port
         self.region = region
@@ -306,9 +310,11 @@ class LocalStack:
 
         # Flask's request log would drown the pipeline's own lines.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.aws_port, verbose=False)
+        self._moto = ThreadedMotoServer(ip_address=self.aws_host, port=self.aws_port, verbose=False)
         self._moto.start()
         host, port = self._moto.get_host_and_port()
+        if host in ("0.0.0.0", "::", ""):  # noqa: S104 - bound everywhere, reached on loopback
+            host = "127.0.0.1"
         endpoint = f"http://{host}:{port}"
         # moto's backends live in this process: a previous stack (or mock_aws) may have left state.
         req = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")  # noqa: S310
