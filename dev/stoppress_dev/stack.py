@@ -28,9 +28,7 @@ Only this process sees the endpoint; other processes use the state file.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import hashlib
 import html
 import importlib
 import importlib.util
@@ -57,8 +55,10 @@ from boto3.dynamodb.types import TypeDeserializer
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from stoppress_dev import lambda_events
 from stoppress_dev import template as tpl
 from stoppress_dev.eventfilter import matches_any
+from stoppress_dev.lambda_events import LambdaContext
 
 # Not under "stoppress": Powertools filters records of loggers whose name contains its
 # service name out of the root handlers.
@@ -132,32 +132,7 @@ class PipelineStep:
     details: Mapping[str, Any] = field(default_factory=dict)
 
 
-# -- Lambda shapes ---------------------------------------------------------------------------
-
-
-@dataclass
-class LambdaContext:
-    """The attributes of the Lambda context object that handlers and Powertools read."""
-
-    function_name: str
-    invoked_function_arn: str
-    memory_limit_in_mb: int
-    timeout_seconds: float
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    function_version: str = "$LATEST"
-    log_group_name: str = ""
-    log_stream_name: str = ""
-    _deadline: float = 0.0
-
-    def __post_init__(self) -> None:
-        self._deadline = time.monotonic() + self.timeout_seconds
-        self.log_group_name = self.log_group_name or f"/aws/lambda/{self.function_name}"
-        self.log_stream_name = self.log_stream_name or (
-            f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
-        )
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
+# -- functions ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -603,6 +578,10 @@ class LocalStack:
                         return
                     log.warning("%s event source: %s; polling again", name, e)
                     self._stop.wait(0.5)
+                except Exception as e:  # a bug here must not silently stop the pipeline
+                    log.exception("%s event source crashed; polling again", name)
+                    self.steps.append(PipelineStep("error", f"{name} event source crashed: {e!r}"))
+                    self._stop.wait(1.0)
 
         return run
 
@@ -786,13 +765,13 @@ class LocalStack:
     def _deliver_stream_records(
         self, records: list[dict[str, Any]], stream_arn: str, shard_id: str, patterns: list[str]
     ) -> None:
-        shaped = [_lambda_stream_record(r, stream_arn, self.region) for r in records]
+        shaped = [lambda_events.stream_record(r, stream_arn, self.region) for r in records]
         passing = []
         for record in shaped:
             passes = matches_any(patterns, record)
             if passes:
                 passing.append(record)
-            if _is_version_insert(record):
+            if lambda_events.is_version_insert(record):
                 # Reported from the stream, not after ingest returns, so the lines keep
                 # the pipeline's order: this version, then its jobs.
                 self._emit(_version_step(record, filtered=not passes))
@@ -812,7 +791,7 @@ class LocalStack:
                 )
                 self._stop.wait(0.2 * attempt)
                 continue
-            failed = _stream_failures(result, passing)
+            failed = lambda_events.stream_failures(result, passing)
             self._report_jobs(passing[: len(passing) - len(failed)] if failed else passing)
             if not failed:
                 return
@@ -938,7 +917,9 @@ class LocalStack:
     def _deliver_push_jobs(self, messages: list[dict[str, Any]]) -> None:
         sqs = self._clients["sqs"]
         url = self._queue_urls["push"]
-        records = [_lambda_sqs_record(m, self._queue_arns["push"], self.region) for m in messages]
+        records = [
+            lambda_events.sqs_record(m, self._queue_arns["push"], self.region) for m in messages
+        ]
         try:
             result = self.invoke("send", {"Records": records})
         except HandlerError as e:
@@ -951,7 +932,7 @@ class LocalStack:
                 )
             )
             return
-        failed_ids = _sqs_failures(result, records)
+        failed_ids = lambda_events.sqs_failures(result, records)
         done = [m for m in messages if m["MessageId"] not in failed_ids]
         for i in range(0, len(done), 10):
             sqs.delete_message_batch(
@@ -1170,7 +1151,7 @@ class LocalStack:
 
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
         origin = request.headers.get("Origin")
-        route = _match_route(self._routes, request.method, request.path)
+        route = lambda_events.match_route(self._routes, request.method, request.path)
         if request.method == "OPTIONS" and route is None:
             if self._cors is not None:
                 return web.Response(status=204, headers=self._preflight_headers(request))
@@ -1180,14 +1161,14 @@ class LocalStack:
             return web.json_response({"message": "Not Found"}, status=404)
         route_key, path_params = route
         body = await request.read()
-        event = _http_api_event(request, body, route_key, path_params)
+        event = lambda_events.http_api_event(request, body, route_key, path_params)
         loop = asyncio.get_running_loop()
         try:
             result = await loop.run_in_executor(None, self.invoke, "subscribe", event)
         except HandlerError as e:
             self._emit(PipelineStep("error", f"{route_key} → subscribe handler failed: {e}"))
             return web.json_response({"message": "Internal Server Error"}, status=500)
-        response = _http_api_response(result)
+        response = lambda_events.http_api_response(result)
         if (
             self._cors is not None
             and origin
@@ -1463,7 +1444,7 @@ def _resolve(
     return None
 
 
-# -- event shapes ------------------------------------------------------------------------------
+# -- reading items and steps ----------------------------------------------------------------
 
 
 _COUNTS = ("sent", "expired", "failed", "retried")
@@ -1480,37 +1461,6 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _jsonable(value: Any) -> Any:
-    """boto3 decodes binary attributes to bytes; Lambda delivers them base64-encoded."""
-    if isinstance(value, bytes | bytearray):
-        return base64.b64encode(value).decode()
-    if isinstance(value, Mapping):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [_jsonable(v) for v in value]
-    return value
-
-
-def _lambda_stream_record(
-    record: Mapping[str, Any], stream_arn: str, region: str
-) -> dict[str, Any]:
-    ddb = dict(record.get("dynamodb", {}))
-    created = ddb.get("ApproximateCreationDateTime")
-    if isinstance(created, datetime):
-        ddb["ApproximateCreationDateTime"] = int(created.timestamp())
-    elif created is None:
-        ddb["ApproximateCreationDateTime"] = int(time.time())
-    return {
-        "eventID": record.get("eventID") or uuid.uuid4().hex,
-        "eventName": record["eventName"],
-        "eventVersion": record.get("eventVersion", "1.1"),
-        "eventSource": "aws:dynamodb",
-        "awsRegion": record.get("awsRegion", region),
-        "dynamodb": _jsonable(ddb),
-        "eventSourceARN": stream_arn,
-    }
-
-
 def _version_step(record: Mapping[str, Any], *, filtered: bool) -> PipelineStep:
     image = _plain(record["dynamodb"].get("NewImage", {}))
     article_id, number = image.get("article_id"), _int(image.get("number"))
@@ -1525,186 +1475,6 @@ def _version_step(record: Mapping[str, Any], *, filtered: bool) -> PipelineStep:
         version=number,
         details={"change": change, "audience": audience, "headline": image.get("headline")},
     )
-
-
-def _is_version_insert(record: Mapping[str, Any]) -> bool:
-    sk = record.get("dynamodb", {}).get("Keys", {}).get("sk", {}).get("S", "")
-    return record.get("eventName") == "INSERT" and sk.startswith("VERSION#")
-
-
-def _stream_failures(result: Any, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Records to retry: from the first reported failure on, as Lambda does for streams."""
-    failures = result.get("batchItemFailures") if isinstance(result, Mapping) else None
-    if not failures:
-        return []
-    seqs = [r["dynamodb"].get("SequenceNumber") for r in records]
-    ids = [f.get("itemIdentifier") for f in failures if isinstance(f, Mapping)]
-    positions = [seqs.index(i) for i in ids if i in seqs]
-    return records[min(positions) :] if positions else records
-
-
-def _lambda_sqs_record(message: Mapping[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
-    attributes = {
-        k: v
-        for k, v in message.get("Attributes", {}).items()
-        if k
-        in (
-            "ApproximateReceiveCount",
-            "SentTimestamp",
-            "SenderId",
-            "ApproximateFirstReceiveTimestamp",
-            "MessageGroupId",
-            "MessageDeduplicationId",
-            "SequenceNumber",
-            "AWSTraceHeader",
-        )
-    }
-    message_attributes = {
-        name: {
-            "stringValue": a.get("StringValue"),
-            "binaryValue": base64.b64encode(a["BinaryValue"]).decode()
-            if a.get("BinaryValue")
-            else None,
-            "stringListValues": [],
-            "binaryListValues": [],
-            "dataType": a.get("DataType", "String"),
-        }
-        for name, a in message.get("MessageAttributes", {}).items()
-    }
-    return {
-        "messageId": message["MessageId"],
-        "receiptHandle": message["ReceiptHandle"],
-        "body": message["Body"],
-        "attributes": attributes,
-        "messageAttributes": message_attributes,
-        "md5OfBody": message.get("MD5OfBody") or hashlib.md5(message["Body"].encode()).hexdigest(),  # noqa: S324 - SQS's own checksum
-        "eventSource": "aws:sqs",
-        "eventSourceARN": queue_arn,
-        "awsRegion": region,
-    }
-
-
-def _sqs_failures(result: Any, records: list[dict[str, Any]]) -> set[str]:
-    """Message ids the handler reported failed; a malformed report fails the whole batch."""
-    all_ids = {r["messageId"] for r in records}
-    if not isinstance(result, Mapping) or not result.get("batchItemFailures"):
-        return set()
-    ids = set()
-    for f in result["batchItemFailures"]:
-        ident = f.get("itemIdentifier") if isinstance(f, Mapping) else None
-        if not ident or ident not in all_ids:
-            return all_ids
-        ids.add(ident)
-    return ids
-
-
-def _match_route(
-    routes: list[tuple[str, str]], method: str, path: str
-) -> tuple[str, dict[str, str]] | None:
-    for route_method, route_path in routes:
-        if route_method not in (method, "ANY"):
-            continue
-        params = _match_path(route_path, path)
-        if params is not None:
-            return f"{route_method} {route_path}", params
-    return None
-
-
-def _match_path(pattern: str, path: str) -> dict[str, str] | None:
-    p_parts, parts = pattern.strip("/").split("/"), path.strip("/").split("/")
-    params: dict[str, str] = {}
-    for i, p in enumerate(p_parts):
-        if p.startswith("{") and p.endswith("+}"):
-            params[p[1:-2]] = "/".join(parts[i:])
-            return params
-        if i >= len(parts):
-            return None
-        if p.startswith("{") and p.endswith("}"):
-            params[p[1:-1]] = urllib.parse.unquote(parts[i])
-        elif p != parts[i]:
-            return None
-    return params if len(parts) == len(p_parts) else None
-
-
-def _http_api_event(
-    request: web.Request, body: bytes, route_key: str, path_params: Mapping[str, str]
-) -> dict[str, Any]:
-    """An API Gateway HTTP API payload 2.0 event, as the deployed API would send it."""
-    headers: dict[str, str] = {}
-    for k, v in request.headers.items():
-        lk = k.lower()
-        if lk == "cookie":
-            continue
-        headers[lk] = f"{headers[lk]},{v}" if lk in headers else v
-    query: dict[str, str] = {}
-    for k, v in request.query.items():
-        query[k] = f"{query[k]},{v}" if k in query else v
-    try:
-        text, is_b64 = body.decode("utf-8"), False
-    except UnicodeDecodeError:
-        text, is_b64 = base64.b64encode(body).decode(), True
-    now = datetime.now(UTC)
-    request_id = uuid.uuid4().hex[:16]
-    event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": route_key,
-        "rawPath": request.path,
-        "rawQueryString": request.query_string,
-        "headers": headers,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "local",
-            "domainName": request.host,
-            "domainPrefix": request.host.split(".")[0],
-            "http": {
-                "method": request.method,
-                "path": request.path,
-                "protocol": f"HTTP/{request.version.major}.{request.version.minor}",
-                "sourceIp": request.remote or "127.0.0.1",
-                "userAgent": request.headers.get("User-Agent", ""),
-            },
-            "requestId": request_id,
-            "routeKey": route_key,
-            "stage": "$default",
-            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
-            "timeEpoch": int(now.timestamp() * 1000),
-        },
-        "isBase64Encoded": is_b64,
-    }
-    if body:
-        event["body"] = text
-    if query:
-        event["queryStringParameters"] = query
-    if path_params:
-        event["pathParameters"] = dict(path_params)
-    cookies = request.headers.getall("Cookie", [])
-    if cookies:
-        event["cookies"] = [c.strip() for line in cookies for c in line.split(";") if c.strip()]
-    return event
-
-
-def _http_api_response(result: Any) -> web.Response:
-    """Write a handler's result back the way API Gateway's payload 2.0 does."""
-    if not (isinstance(result, Mapping) and "statusCode" in result):
-        # Payload 2.0: anything else is a 200 JSON body.
-        return web.Response(
-            status=200,
-            text=result if isinstance(result, str) else json.dumps(result),
-            content_type="application/json",
-        )
-    headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
-    for k, values in (result.get("multiValueHeaders") or {}).items():
-        headers[str(k)] = ",".join(str(v) for v in values)
-    raw = result.get("body") or ""
-    body = base64.b64decode(raw) if result.get("isBase64Encoded") else str(raw).encode()
-    response = web.Response(status=int(result["statusCode"]), body=body or None)
-    for k, v in headers.items():
-        response.headers[k] = v
-    if "content-type" not in {k.lower() for k in headers} and body:
-        response.headers["Content-Type"] = "application/json"
-    for cookie in result.get("cookies") or []:
-        response.headers.add("Set-Cookie", str(cookie))
-    return response
 
 
 def _sample_article(article_id: str) -> dict[str, Any] | None:
