@@ -1078,7 +1078,7 @@ class LocalStack:
         from stoppress.keys import VERSION_SK_PREFIX, article_pk
 
         paginator = self._clients["dynamodb"].get_paginator("query")
-        out = []
+        out: list[dict[str, Any]] = []
         for page in paginator.paginate(
             TableName=self.table_name,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :v)",
