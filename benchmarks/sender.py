@@ -190,15 +190,15 @@ class _MemoryMembers:
 
 
 class _NoClaims:
-    def claim(self, job: Any) -> Any:
+    def claim(self, job: Any, key: str) -> Any:
         from stoppress.push.sending import Claim
 
         return Claim()
 
-    def checkpoint(self, job: Any, cursor: str) -> None:
+    def checkpoint(self, job: Any, key: str, cursor: str) -> None:
         pass
 
-    def complete(self, job: Any) -> None:
+    def complete(self, job: Any, key: str) -> None:
         pass
 
 
@@ -239,12 +239,16 @@ def _ours(
     latency_ms: float,
     max_in_flight: int,
     page_size: int,
+    processes: int,
 ) -> PhaseResult:
+    import tempfile
+
     from stoppress.adapters.push_http import AiohttpPushClient
     from stoppress.keys import subscription_id
     from stoppress.push.jobs import PushJob
+    from stoppress.push.parallel import send_in_parts
     from stoppress.push.payload import topic_header
-    from stoppress.push.sending import SendOptions, send_job
+    from stoppress.push.sending import DeliveryReport, SendOptions, SendPart, send_job
     from stoppress.push.vapid import VapidAuthorizer
     from stoppress.settings import PushEndpointSettings
 
@@ -274,40 +278,57 @@ def _ours(
         page_size=page_size,
         endpoint_settings=PushEndpointSettings(allow_loopback_endpoints=True),
     )
+    samples = Path(tempfile.mkdtemp(prefix="sender-bench-"))
 
-    async def run() -> tuple[Any, _TimedClient]:
-        client = _TimedClient(AiohttpPushClient(max_in_flight=max_in_flight, timeout_seconds=10))
-        try:
-            report = await send_job(
-                PushJob.from_message(body),
-                client=client,
-                vapid=VapidAuthorizer(private_key, SUBJECT),
-                members=members,
-                claims=_NoClaims(),
-                queue=_MemoryQueue(),
-                stats=_MemoryStats(),
-                options=options,
+    def send_part(job: PushJob, part: SendPart) -> DeliveryReport:
+        # What SendFunction does per part (in a forked process when there are several).
+        async def run() -> DeliveryReport:
+            client = _TimedClient(
+                AiohttpPushClient(max_in_flight=max_in_flight, timeout_seconds=10)
             )
-        finally:
-            await client.inner.close()
-        return report, client
+            try:
+                return await send_job(
+                    job,
+                    client=client,
+                    vapid=VapidAuthorizer(private_key, SUBJECT),
+                    members=members,
+                    claims=_NoClaims(),
+                    queue=_MemoryQueue(),
+                    stats=_MemoryStats(),
+                    options=options,
+                    part=part,
+                )
+            finally:
+                await client.inner.close()
+                (samples / f"{part.index}.json").write_text(
+                    json.dumps({"latencies": client.latencies, "statuses": client.statuses})
+                )
 
-    loop = asyncio.new_event_loop()
+        loop = asyncio.new_event_loop()
+        try:
+            return loop.run_until_complete(run())
+        finally:
+            loop.close()
+
+    children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu0, t0 = time.process_time(), time.perf_counter()
-    report, client = loop.run_until_complete(run())
+    report = send_in_parts(PushJob.from_message(body), processes, send_part)
     seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-    loop.close()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu += (children.ru_utime - children0.ru_utime) + (children.ru_stime - children0.ru_stime)
     assert report.sent + report.expired + report.failed + report.retried == len(infos), report
-    return PhaseResult(
-        "stoppress send_job",
-        latency_ms,
-        len(infos),
-        seconds,
-        cpu,
-        _peak_rss_mb(),
-        client.latencies,
-        client.statuses,
-    )
+    latencies: list[float] = []
+    statuses: dict[str, int] = {}
+    for sample in samples.glob("*.json"):
+        data = json.loads(sample.read_text())
+        latencies += data["latencies"]
+        for status, n in data["statuses"].items():
+            statuses[status] = statuses.get(status, 0) + n
+        sample.unlink()
+    samples.rmdir()
+    peak = max(_peak_rss_mb(), children.ru_maxrss / 1024)
+    name = "stoppress send_job" + (f" ({processes} processes)" if processes > 1 else "")
+    return PhaseResult(name, latency_ms, len(infos), seconds, cpu, peak, latencies, statuses)
 
 
 def _encrypt_only(infos: Sequence[Mapping[str, Any]], latency_ms: float) -> PhaseResult:
@@ -354,8 +375,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--subscribers", type=int, default=10_000)
     parser.add_argument("--latencies", default="0,20", help="service latencies in ms")
     parser.add_argument("--naive-budget", type=float, default=4.0, help="seconds per naive run")
-    parser.add_argument("--max-in-flight", type=int, default=256)
+    parser.add_argument("--max-in-flight", type=int, default=128)
     parser.add_argument("--page-size", type=int, default=1000)
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=2,
+        help="also run the sender split over this many processes (a Lambda with that many vCPUs)",
+    )
     parser.add_argument("--decrypt-every", type=int, default=50)
     parser.add_argument("--mix", type=float, default=0.01, help="share of 410, 429, 500 each")
     parser.add_argument("--output", type=Path, default=RESULTS)
@@ -384,13 +411,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             probe = run_phase(ctx, "naive", infos[:20], private_key, latency)
             naive_n = max(20, min(len(infos), int(probe.rate * args.naive_budget)))
             naive = run_phase(ctx, "naive", infos[:naive_n], private_key, latency)
-            ours = run_phase(
-                ctx, "ours", infos, private_key, latency, args.max_in_flight, args.page_size
-            )
+            ours = [
+                run_phase(
+                    ctx,
+                    "ours",
+                    infos,
+                    private_key,
+                    latency,
+                    args.max_in_flight,
+                    args.page_size,
+                    processes,
+                )
+                for processes in sorted({1, args.processes})
+            ]
             encrypt = run_phase(ctx, "encrypt", infos, latency)
             sim_conn.send(("counts", None))
             service_counts = sim_conn.recv()
-            for result in (naive, ours, encrypt):
+            for result in (naive, *ours, encrypt):
                 rows.append(
                     {
                         "latency_ms": latency,
@@ -408,9 +445,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "statuses": result.statuses,
                     }
                 )
-            rows[-2]["cpu_vs_encrypt_only"] = round(
-                rows[-2]["cpu_seconds_per_1000"] / rows[-1]["cpu_seconds_per_1000"], 2
-            )
+            for row in rows[-1 - len(ours) : -1]:
+                row["cpu_vs_encrypt_only"] = round(
+                    row["cpu_seconds_per_1000"] / rows[-1]["cpu_seconds_per_1000"], 2
+                )
             rows[-2]["service_statuses"] = service_counts
     finally:
         sim_conn.send(("stop", None))
@@ -433,10 +471,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for row in rows:
         if "cpu_vs_encrypt_only" in row:
             print(
-                f"{row['latency_ms']:.0f} ms: stoppress CPU per message = "
-                f"{row['cpu_vs_encrypt_only']}x encryption alone; service answers "
-                f"{row['service_statuses']}"
+                f"{row['latency_ms']:.0f} ms, {row['method']}: CPU per message = "
+                f"{row['cpu_vs_encrypt_only']}x encryption alone"
             )
+        if "service_statuses" in row:
+            print(f"{row['latency_ms']:.0f} ms: service answers {row['service_statuses']}")
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(
         json.dumps(
@@ -452,6 +491,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "subscribers": args.subscribers,
                     "max_in_flight": args.max_in_flight,
                     "page_size": args.page_size,
+                    "processes": args.processes,
                     "decrypt_every": args.decrypt_every,
                     "mix": args.mix,
                 },

@@ -1,7 +1,7 @@
 """SendFunction: each SQS message is one push job; send it, report the records that failed."""
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -12,15 +12,17 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import Field
 
-from stoppress.adapters import vapid_keys
+from stoppress.adapters import clients, vapid_keys
 from stoppress.adapters.delivery_stats import DeliveryStats
 from stoppress.adapters.push_queue import PushQueue
 from stoppress.adapters.send_claims import SendClaims
 from stoppress.adapters.subscriptions_table import SubscriptionStore
 from stoppress.observability import logger, metrics, tracer
 from stoppress.push.jobs import PushJob
-from stoppress.push.sending import DeliveryReport, SendOptions, send_job
+from stoppress.push.parallel import send_in_parts
+from stoppress.push.sending import DeliveryReport, SendOptions, SendPart, send_job
 from stoppress.push.vapid import VapidAuthorizer
 from stoppress.settings import SendSettings, load_settings
 
@@ -30,6 +32,12 @@ if TYPE_CHECKING:
     from stoppress.adapters.push_http import AiohttpPushClient
 
 processor = BatchProcessor(event_type=EventType.SQS)
+
+
+class SenderSettings(SendSettings):
+    # Sender processes per job: one per vCPU the function's memory size buys
+    # (about one per 1,769 MB). 1 sends from the handler's own process.
+    processes: int = Field(alias="PUSH_SENDER_PROCESSES", default=1, ge=1, le=6)
 
 
 @dataclass
@@ -47,7 +55,7 @@ def _runtime() -> _Runtime:
 
     from stoppress.adapters.push_http import AiohttpPushClient
 
-    settings = load_settings(SendSettings)
+    settings = load_settings(SenderSettings)
     return _Runtime(
         loop=asyncio.new_event_loop(),
         client=AiohttpPushClient(
@@ -75,20 +83,18 @@ def _record_metrics(report: DeliveryReport) -> None:
     )
 
 
-def record_handler(record: SQSRecord) -> None:
-    job = PushJob.from_message(record.body)
-    logger.append_keys(
-        article_id=job.article_id, version=job.version, shard=job.shard, attempt=job.attempt
-    )
-    settings = load_settings(SendSettings)
+def _send_part(job: PushJob, part: SendPart, *, private_key: str) -> DeliveryReport:
+    settings = load_settings(SenderSettings)
+    if not part.whole:
+        # A forked sender process: its own HTTP session, event loop and boto3 clients.
+        clients.reset()
+        _runtime.cache_clear()
     runtime = _runtime()
-    report = runtime.loop.run_until_complete(
+    return runtime.loop.run_until_complete(
         send_job(
             job,
             client=runtime.client,
-            vapid=_authorizer(
-                vapid_keys.private_key(settings.vapid_private_key_parameter), settings.vapid_subject
-            ),
+            vapid=_authorizer(private_key, settings.vapid_subject),
             members=SubscriptionStore(settings.table_name),
             claims=SendClaims(settings.table_name),
             queue=PushQueue(settings.push_queue_url),
@@ -98,8 +104,20 @@ def record_handler(record: SQSRecord) -> None:
                 max_attempts=settings.max_attempts,
                 endpoint_settings=settings,
             ),
+            part=part,
         )
     )
+
+
+def record_handler(record: SQSRecord) -> None:
+    job = PushJob.from_message(record.body)
+    logger.append_keys(
+        article_id=job.article_id, version=job.version, shard=job.shard, attempt=job.attempt
+    )
+    settings = load_settings(SenderSettings)
+    # Read once here, so forked senders do not each ask SSM.
+    private_key = vapid_keys.private_key(settings.vapid_private_key_parameter)
+    report = send_in_parts(job, settings.processes, partial(_send_part, private_key=private_key))
     _record_metrics(report)
     logger.info(
         "push job sent",
@@ -119,7 +137,7 @@ def record_handler(record: SQSRecord) -> None:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    load_settings(SendSettings)  # a missing variable fails the invocation, not each record
+    load_settings(SenderSettings)  # a missing variable fails the invocation, not each record
     try:
         return process_partial_response(
             event=event, record_handler=record_handler, processor=processor, context=context

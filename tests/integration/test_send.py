@@ -278,3 +278,19 @@ def test_the_service_refuses_a_token_signed_with_another_key(
     stats = DeliveryStats(table).get(job.article_id, job.version)
     assert stats is not None
     assert (stats["sent"], stats["failed"]) == (0, 1)
+
+
+def test_two_sender_processes_share_a_job_and_reach_everyone_once(
+    service: PushService, table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Forked senders write to their own copy of in-process moto, so only what
+    # the push service received is checked here.
+    monkeypatch.setenv("PUSH_SENDER_PROCESSES", "2")
+    readers = [service.new_subscriber(f"reader-{n}") for n in range(12)]
+    for s in readers:
+        subscribe(table, s)
+
+    assert invoke(sqs_event(sample_job().to_message())) == {"batchItemFailures": []}
+
+    service.wait_for_deliveries(12, timeout=5)
+    assert [len(s.deliveries) for s in readers] == [1] * 12

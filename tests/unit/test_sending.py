@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from stoppress.articles.model import Urgency
 from stoppress.keys import subscription_id
 from stoppress.push.jobs import PushJob, Recipient
+from stoppress.push.parallel import send_in_parts
 from stoppress.push.payload import topic_header
 from stoppress.push.sending import (
     Claim,
@@ -22,6 +23,7 @@ from stoppress.push.sending import (
     JobInProgressError,
     PushResponse,
     SendOptions,
+    SendPart,
     parse_retry_after,
     retry_delay,
     send_job,
@@ -143,20 +145,20 @@ class FakeClaims:
     cursors: list[str] = field(default_factory=list)
     resume_from: str | None = None
 
-    def claim(self, job: PushJob) -> Claim:
-        state = self.state.get(job.job_id)
+    def claim(self, job: PushJob, key: str) -> Claim:
+        state = self.state.get(key)
         if state == "done":
             return Claim(done=True)
         if state == "sending":
-            raise JobInProgressError(job.job_id)
-        self.state[job.job_id] = "sending"
+            raise JobInProgressError(key)
+        self.state[key] = "sending"
         return Claim(cursor=self.resume_from)
 
-    def checkpoint(self, job: PushJob, cursor: str) -> None:
+    def checkpoint(self, job: PushJob, key: str, cursor: str) -> None:
         self.cursors.append(cursor)
 
-    def complete(self, job: PushJob) -> None:
-        self.state[job.job_id] = "done"
+    def complete(self, job: PushJob, key: str) -> None:
+        self.state[key] = "done"
 
 
 @dataclass
@@ -362,3 +364,76 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10
     assert parse_retry_after("soon") == 0
     assert parse_retry_after(None) == 0
+
+
+def test_parts_split_the_sub_id_space_without_gaps_or_overlap() -> None:
+    ids = [subscription_id(f"https://fcm.googleapis.com/fcm/send/{n}") for n in range(2000)]
+    ids += ["0" * 32, "f" * 32, "7" + "f" * 31, "8" + "0" * 31]
+    for count in (1, 2, 3, 7):
+        parts = [SendPart(i, count) for i in range(count)]
+        for sub_id in ids:
+            owners = [
+                p
+                for p in parts
+                if (p.start_after is None or sub_id > p.start_after)
+                and (p.stop_at is None or sub_id < p.stop_at)
+            ]
+            assert len(owners) == 1, (sub_id, count)
+    with pytest.raises(ValueError, match="does not exist"):
+        SendPart(2, 2)
+
+
+def test_a_part_sends_only_to_its_slice_under_its_own_claim(world: World) -> None:
+    world.members.shard = [make_browser(n).recipient for n in range(40)]
+    job = make_job()
+    sent: list[str] = []
+    for index in range(3):
+        part = SendPart(index, 3)
+        before = len(world.client.requests)
+        asyncio.run(
+            send_job(
+                job,
+                client=world.client,
+                vapid=world.vapid,
+                members=world.members,
+                claims=world.claims,
+                queue=world.queue,
+                stats=world.stats,
+                options=world.options,
+                part=part,
+            )
+        )
+        urls = world.client.urls()[before:]
+        ids = {r.sub_id for r in world.members.shard if r.endpoint in urls}
+        assert all(part.start_after is None or i > part.start_after for i in ids)
+        assert all(part.stop_at is None or i < part.stop_at for i in ids)
+        sent += urls
+    assert sorted(sent) == sorted(r.endpoint for r in world.members.shard)
+    assert sorted(world.claims.state) == [f"{job.job_id}-{i}of3" for i in (1, 2, 3)]
+
+
+def _fake_part(job: PushJob, part: SendPart) -> DeliveryReport:
+    if job.attempt == 9 and part.index == 1:
+        raise JobInProgressError(f"part {part.index}")
+    return DeliveryReport(
+        job_id=job.job_id,
+        article_id=job.article_id,
+        version=job.version,
+        topic=job.topic,
+        shard=job.shard,
+        attempt=job.attempt,
+        sent=10 + part.index,
+        failed=1,
+        duration_seconds=float(part.index),
+    )
+
+
+def test_parts_run_in_processes_and_their_reports_add_up() -> None:
+    report = send_in_parts(make_job(), 3, _fake_part)
+    assert (report.sent, report.failed, report.duration_seconds) == (33, 3, 2.0)
+    assert send_in_parts(make_job(), 1, _fake_part).sent == 10
+
+
+def test_a_failed_part_fails_the_job_after_the_others_finish() -> None:
+    with pytest.raises(JobInProgressError, match="part 1"):
+        send_in_parts(make_job(attempt=9), 3, _fake_part)

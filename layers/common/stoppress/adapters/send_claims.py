@@ -46,8 +46,9 @@ class LeaseLostError(TransientError):
     """Another sender took this job over (our lease ran out); stop sending it."""
 
 
-def send_claim_sk(version: int, job_id: str) -> str:
-    return f"SEND#{version:06d}#{job_id}"
+def send_claim_sk(version: int, key: str) -> str:
+    """Sort key of a send claim; ``key`` is the job id, plus the part when a job is split."""
+    return f"SEND#{version:06d}#{key}"
 
 
 class SendClaims:
@@ -67,18 +68,18 @@ class SendClaims:
         self._clock = clock
         self._owner = secrets.token_hex(8)
 
-    def _key(self, job: PushJob) -> dict[str, Any]:
+    def _key(self, job: PushJob, key: str) -> dict[str, Any]:
         return {
             "pk": {"S": article_pk(job.article_id)},
-            "sk": {"S": send_claim_sk(job.version, job.job_id)},
+            "sk": {"S": send_claim_sk(job.version, key)},
         }
 
-    def claim(self, job: PushJob) -> Claim:
+    def claim(self, job: PushJob, key: str) -> Claim:
         now = int(self._clock())
         try:
             response = self._client.update_item(
                 TableName=self._table_name,
-                Key=self._key(job),
+                Key=self._key(job, key),
                 UpdateExpression=(
                     "SET #type = :type, #state = :sending, lease_until = :lease, "
                     "#owner = :owner, expires_at = :expires, attempt = :attempt"
@@ -102,7 +103,7 @@ class SendClaims:
             if _code(e) != "ConditionalCheckFailedException":
                 raise _mapped(e) from e
             current = self._client.get_item(
-                TableName=self._table_name, Key=self._key(job), ConsistentRead=True
+                TableName=self._table_name, Key=self._key(job, key), ConsistentRead=True
             ).get("Item", {})
             if current.get("state", {}).get("S") == DONE:
                 return Claim(done=True)
@@ -112,30 +113,37 @@ class SendClaims:
         cursor = response.get("Attributes", {}).get("cursor", {}).get("S")
         return Claim(cursor=cursor)
 
-    def checkpoint(self, job: PushJob, cursor: str) -> None:
+    def checkpoint(self, job: PushJob, key: str, cursor: str) -> None:
         now = int(self._clock())
         self._owned_update(
             job,
+            key,
             "SET #cursor = :cursor, lease_until = :lease",
             {":cursor": {"S": cursor}, ":lease": {"N": str(now + self._lease)}},
             {"#cursor": "cursor"},
         )
 
-    def complete(self, job: PushJob) -> None:
+    def complete(self, job: PushJob, key: str) -> None:
         self._owned_update(
             job,
+            key,
             "SET #state = :done REMOVE lease_until",
             {":done": {"S": DONE}},
             {"#state": "state"},
         )
 
     def _owned_update(
-        self, job: PushJob, expression: str, values: dict[str, Any], names: dict[str, str]
+        self,
+        job: PushJob,
+        key: str,
+        expression: str,
+        values: dict[str, Any],
+        names: dict[str, str],
     ) -> None:
         try:
             self._client.update_item(
                 TableName=self._table_name,
-                Key=self._key(job),
+                Key=self._key(job, key),
                 UpdateExpression=expression,
                 ConditionExpression="#owner = :owner",
                 ExpressionAttributeNames={**names, "#owner": "owner"},
@@ -143,7 +151,7 @@ class SendClaims:
             )
         except ClientError as e:
             if _code(e) == "ConditionalCheckFailedException":
-                raise LeaseLostError(f"push job {job.job_id} was taken over") from e
+                raise LeaseLostError(f"push job {key} was taken over") from e
             raise _mapped(e) from e
 
 

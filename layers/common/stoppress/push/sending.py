@@ -122,13 +122,53 @@ class Claim:
 
 
 class JobClaims(Protocol):
-    def claim(self, job: PushJob) -> Claim:
-        """Claim ``job``; raises JobInProgressError if someone else holds a live lease."""
+    """Leased claims keyed by ``key`` (the job id, or the job id and the part sent)."""
+
+    def claim(self, job: PushJob, key: str) -> Claim:
+        """Claim ``key``; raises JobInProgressError if someone else holds a live lease."""
         ...
 
-    def checkpoint(self, job: PushJob, cursor: str) -> None: ...
+    def checkpoint(self, job: PushJob, key: str, cursor: str) -> None: ...
 
-    def complete(self, job: PushJob) -> None: ...
+    def complete(self, job: PushJob, key: str) -> None: ...
+
+
+_SUB_ID_SPACE: Final = 16**32  # sub ids are 32 hex digits of a hash: uniformly spread
+
+
+@dataclass(frozen=True)
+class SendPart:
+    """One of ``count`` equal slices of the sub id space, for senders working side by side.
+
+    Sub ids are hashes, so equal slices hold about equal numbers of members;
+    the table returns members in sub id order, so a slice is one key range.
+    """
+
+    index: int = 0
+    count: int = 1
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.index < self.count:
+            raise ValueError(f"part {self.index} of {self.count} does not exist")
+
+    @property
+    def whole(self) -> bool:
+        return self.count == 1
+
+    @property
+    def start_after(self) -> str | None:
+        """Members with a sub id above this belong to the part (None: from the start)."""
+        low = self.index * _SUB_ID_SPACE // self.count
+        return None if low == 0 else f"{low - 1:032x}"
+
+    @property
+    def stop_at(self) -> str | None:
+        """Members from this sub id on belong to the next part (None: to the end)."""
+        high = (self.index + 1) * _SUB_ID_SPACE // self.count
+        return None if high >= _SUB_ID_SPACE else f"{high:032x}"
+
+    def claim_key(self, job: PushJob) -> str:
+        return job.job_id if self.whole else f"{job.job_id}-{self.index + 1}of{self.count}"
 
 
 @dataclass(frozen=True)
@@ -190,17 +230,24 @@ async def send_job(
     queue: RetryQueue,
     stats: StatsSink,
     options: SendOptions,
+    part: SendPart | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> DeliveryReport:
-    """Send ``job`` to its recipients (see the module docstring for the rules)."""
+    """Send ``job`` to its recipients (see the module docstring for the rules).
+
+    With ``part``, only the recipients in that slice of the sub id space, under
+    a claim of their own: several senders can share one job this way.
+    """
     started = clock()
-    claim = await asyncio.to_thread(claims.claim, job)
+    part = part or SendPart()
+    key = part.claim_key(job)
+    claim = await asyncio.to_thread(claims.claim, job, key)
     if claim.done:
-        logger.info("push job already done", extra={"job_id": job.job_id})
+        logger.info("push job already done", extra={"job_id": job.job_id, "claim": key})
         return DeliveryReport(**_job_fields(job), duplicate=True)
-    run = _JobRun(job, client, vapid, members, claims, queue, stats, options, clock)
-    await run.run(claim.cursor)
-    await asyncio.to_thread(claims.complete, job)
+    run = _JobRun(job, client, vapid, members, claims, queue, stats, options, clock, part, key)
+    await run.run(_later(claim.cursor, part.start_after))
+    await asyncio.to_thread(claims.complete, job, key)
     report = DeliveryReport(
         **_job_fields(job),
         sent=run.totals.sent,
@@ -216,6 +263,14 @@ async def send_job(
             extra={"job_id": job.job_id, "statuses": dict(run.other_statuses)},
         )
     return report
+
+
+def _later(a: str | None, b: str | None) -> str | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return max(a, b)
 
 
 def _job_fields(job: PushJob) -> dict[str, Any]:
@@ -263,6 +318,20 @@ def _recipient_pages(
         yield ordered[i : i + page_size]
 
 
+def _until(
+    pages: Iterator[Sequence[Recipient]], stop_at: str | None
+) -> Iterator[Sequence[Recipient]]:
+    """Pages up to (not including) the first recipient at or after ``stop_at``."""
+    for page in pages:
+        if stop_at is None or page[-1].sub_id < stop_at:
+            yield page
+            continue
+        head = [r for r in page if r.sub_id < stop_at]
+        if head:
+            yield head
+        return
+
+
 _OK: Final = frozenset({200, 201, 202})
 _GONE: Final = frozenset({404, 410})
 
@@ -281,8 +350,12 @@ class _JobRun:
         stats: StatsSink,
         options: SendOptions,
         clock: Callable[[], float],
+        part: SendPart,
+        claim_key: str,
     ) -> None:
         self.job = job
+        self.part = part
+        self.claim_key = claim_key
         self.client = client
         self.vapid = vapid
         self.members = members
@@ -352,6 +425,7 @@ class _JobRun:
                     job.topic, job.shard, page_size=self.options.page_size, start_after=cursor
                 )
             )
+        pages = _until(pages, self.part.stop_at)
         # Read the next page in a thread while this one is being sent.
         upcoming = asyncio.ensure_future(asyncio.to_thread(next, pages, None))
         while True:
@@ -500,7 +574,7 @@ class _JobRun:
         self.totals.failed += failed
         self.retried += retried
         if not final and cursor is not None and cursor != self._checkpointed:
-            self.claims.checkpoint(job, cursor)
+            self.claims.checkpoint(job, self.claim_key, cursor)
             self._checkpointed = cursor
 
 
