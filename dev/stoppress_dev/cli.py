@@ -32,7 +32,11 @@ def _dev(args: argparse.Namespace) -> int:
     )
     state_file: Path = args.state_file
     try:
-        state = stack.start()
+        try:
+            state = stack.start()
+        except RuntimeError as e:
+            print(f"stoppress dev: {e}", file=sys.stderr)
+            return 1
         write_state_file(state_file, state)
         print(
             f"stoppress local stack is up (state in {state_file}); Ctrl-C stops it.\n"

@@ -36,6 +36,7 @@ import json
 import logging
 import os
 import re
+import socket
 import sys
 import threading
 import time
@@ -285,6 +286,17 @@ class LocalStack:
 
         # Flask's request log would drown the pipeline's own lines.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        if self.aws_port:
+            # ThreadedMotoServer waits forever when its thread cannot bind: check first.
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                try:
+                    probe.bind((self.aws_host, self.aws_port))
+                except OSError as e:
+                    raise RuntimeError(
+                        f"cannot listen on {self.aws_host}:{self.aws_port} ({e.strerror}); "
+                        "is another local stack running? pick another port (--aws-port)"
+                    ) from e
         self._moto = ThreadedMotoServer(ip_address=self.aws_host, port=self.aws_port, verbose=False)
         self._moto.start()
         host, port = self._moto.get_host_and_port()
@@ -1099,7 +1111,10 @@ class LocalStack:
         self._http_thread.start()
         self._http_ready.wait(10)
         if self._http_error is not None:
-            raise RuntimeError("HTTP servers failed to start") from self._http_error
+            raise RuntimeError(
+                f"cannot serve the HTTP API and site ({self._http_error}); "
+                "pick other ports (--api-port, --web-port)"
+            ) from self._http_error
         if not self._http_ready.is_set():
             raise RuntimeError("HTTP servers did not start in time")
         return self._api_url, self._web_url
