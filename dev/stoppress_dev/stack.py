@@ -1132,7 +1132,8 @@ class LocalStack:
 
     async def _serve_http(self) -> None:
         self._http_stop = asyncio.Event()
-        api = web.Application(client_max_size=64 * 1024)
+        # API Gateway accepts up to 10 MB; the handler enforces its own, much smaller, limit.
+        api = web.Application(client_max_size=10 * 1024 * 1024)
         api.router.add_route("*", "/{tail:.*}", self._handle_api)
         site_app = web.Application()
         site_app.router.add_get("/", self._handle_index)
