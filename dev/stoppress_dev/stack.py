@@ -642,9 +642,12 @@ class LocalStack:
         if event.get("Event") == "s3:TestEvent":
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
             return
-        keys = [
-            urllib.parse.unquote_plus(r["s3"]["object"]["key"]) for r in event.get("Records", [])
-        ]
+        keys = []
+        for r in event.get("Records", []):
+            key = urllib.parse.unquote_plus(r["s3"]["object"]["key"])
+            # moto encodes "/" as %2F; S3 leaves it alone (and still writes spaces as "+").
+            r["s3"]["object"]["key"] = urllib.parse.quote_plus(key, safe="/")
+            keys.append(key)
         before = {k: self._article_snapshot(k) for k in keys}
         attempt = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
         try:

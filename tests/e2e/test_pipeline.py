@@ -120,8 +120,12 @@ def test_unsubscribe_gone_endpoints_and_uploads_that_send_nothing(
     assert ok.status == 204
 
     gone.respond_with(410)
-    upload("rail-strike-talks.txt", "articles/rail-strike-talks.txt")
+    # S3 events carry keys URL-encoded ("+" for spaces); the article id is a slug of the key.
+    upload("rail-strike-talks.txt", "articles/Rail Strike Talks.txt")
     stack.wait_idle(timeout=30)
+    rail = stack.version_item("rail-strike-talks", 1)
+    assert rail is not None
+    assert rail["source_key"] == "articles/Rail Strike Talks.txt"
 
     assert [p["article"]["id"] for p in payloads(stays)] == ["rail-strike-talks"]
     assert leaves.attempts == []
