@@ -1,0 +1,66 @@
+"""aes128gcm message encryption (RFC 8291): what browsers can decrypt, checked with http_ece."""
+
+import base64
+import hmac
+import os
+import struct
+
+import http_ece
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stoppress.push.encryption import MAX_PLAINTEXT, RECORD_SIZE, _hmac, encrypt
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+@pytest.fixture(scope="module")
+def browser() -> tuple[ec.EllipticCurvePrivateKey, bytes, str, str]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    auth = os.urandom(16)
+    p256dh = b64url(key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint))
+    return key, auth, p256dh, b64url(auth)
+
+
+@pytest.mark.parametrize("size", [1, 100, 2_700, MAX_PLAINTEXT])
+def test_the_browser_decrypts_it(browser: tuple, size: int) -> None:
+    key, auth, p256dh, auth_b64 = browser
+    plaintext = os.urandom(size)
+    body = encrypt(plaintext, p256dh, auth_b64)
+    assert http_ece.decrypt(body, private_key=key, auth_secret=auth, version="aes128gcm") == (
+        plaintext
+    )
+
+
+def test_header_carries_salt_record_size_and_a_fresh_sender_key(browser: tuple) -> None:
+    _, _, p256dh, auth_b64 = browser
+    first, second = encrypt(b"{}", p256dh, auth_b64), encrypt(b"{}", p256dh, auth_b64)
+    for body in (first, second):
+        assert struct.unpack("!I", body[16:20])[0] == RECORD_SIZE
+        assert body[20] == 65
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), body[21:86])
+    assert first[:16] != second[:16]  # salt
+    assert first[21:86] != second[21:86]  # ephemeral key
+
+
+def test_refuses_what_cannot_be_sent(browser: tuple) -> None:
+    _, _, p256dh, auth_b64 = browser
+    with pytest.raises(ValueError, match="longer"):
+        encrypt(b"x" * (MAX_PLAINTEXT + 1), p256dh, auth_b64)
+    with pytest.raises(ValueError, match="16-byte"):
+        encrypt(b"x", p256dh, b64url(b"short"))
+    with pytest.raises(ValueError, match="65-byte"):
+        encrypt(b"x", b64url(b"\x04" + b"\x00" * 10), auth_b64)
+    with pytest.raises(ValueError, match="Invalid EC key"):
+        encrypt(b"x", b64url(b"\x04" + b"\x00" * 64), auth_b64)  # not on the curve
+
+
+@settings(max_examples=200, deadline=None)
+@given(key=st.binary(min_size=0, max_size=64), msg=st.binary(max_size=300))
+def test_hmac_matches_the_standard_library(key: bytes, msg: bytes) -> None:
+    assert _hmac(key, msg) == hmac.digest(key, msg, "sha256")
