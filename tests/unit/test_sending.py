@@ -437,3 +437,18 @@ def test_parts_run_in_processes_and_their_reports_add_up() -> None:
 def test_a_failed_part_fails_the_job_after_the_others_finish() -> None:
     with pytest.raises(JobInProgressError, match="part 1"):
         send_in_parts(make_job(attempt=9), 3, _fake_part)
+
+
+def test_a_failed_checkpoint_stops_the_job(world: World) -> None:
+    class LostLease(FakeClaims):
+        def checkpoint(self, job: PushJob, key: str, cursor: str) -> None:
+            raise JobInProgressError("taken over")
+
+    world.claims = LostLease()
+    world.members.shard = [make_browser(n).recipient for n in range(30)]
+    world.options = SendOptions(max_in_flight=2, page_size=3, checkpoint_seconds=0)
+    world.client.delay = 0.002
+    with pytest.raises(JobInProgressError, match="taken over"):
+        world.send(make_job())
+    assert len(world.client.requests) < 30
+    assert world.claims.state[make_job().job_id] == "sending"

@@ -528,8 +528,11 @@ class _JobRun:
         pages = self._pages
         while pages and pages[0].remaining == 0:
             self._cursor = pages.popleft().last_sub_id
+        previous = self._commit_task
+        if previous is not None and previous.done():
+            previous.result()  # a failed checkpoint (lease lost, queue refused) stops the job
         due = self.clock() - self._last_commit >= self.options.checkpoint_seconds
-        if due and (self._commit_task is None or self._commit_task.done()):
+        if due and (previous is None or previous.done()):
             self._commit_task = asyncio.ensure_future(self._commit(final=False))
 
     async def _commit(self, *, final: bool) -> None:
