@@ -1,6 +1,8 @@
 """The change classifier: new, update or correction, and who hears about it."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from stoppress.articles.changes import (
     SUBSTANTIAL_WORDS,
@@ -142,3 +144,32 @@ def test_urgency_comes_from_the_editor_else_normal() -> None:
     assert high.urgency is Urgency.HIGH
     plain = classify_change(_article(), previous_headline=HEADLINE, previous_body=BODY)
     assert plain.urgency is Urgency.NORMAL
+
+
+_texts = st.lists(
+    st.sampled_from(["nato", "russia", "talks", "munich", "said", "the", "a"]), max_size=40
+)
+
+
+@given(before=_texts, after=_texts)
+def test_changed_words_are_bounded_by_the_texts(before: list[str], after: list[str]) -> None:
+    changed = changed_word_count(" ".join(before), " ".join(after))
+    assert len(before) + len(after) >= changed >= abs(len(before) - len(after))
+    assert (changed == 0) == (before == after)
+
+
+@given(text=_texts, notify=st.sampled_from(list(Audience)) | st.none())
+def test_any_change_to_an_existing_article_is_never_new(
+    text: list[str], notify: Audience | None
+) -> None:
+    decision = classify_change(
+        _article(notify=notify) if notify else _article(),
+        previous_headline=HEADLINE,
+        previous_body=" ".join(text),
+    )
+    assert decision.change in (ChangeKind.UPDATE, ChangeKind.CORRECTION)
+    if notify is None:
+        expected = Audience.FOLLOWERS if decision.change is ChangeKind.UPDATE else Audience.NONE
+        assert decision.audience is expected
+    else:
+        assert decision.audience is notify
