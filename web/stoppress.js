@@ -138,14 +138,21 @@
     return Uint8Array.from(raw, (c) => c.charCodeAt(0));
   }
 
+  function sameBytes(a, b) {
+    return a.length === b.length && a.every((byte, i) => byte === b[i]);
+  }
+
   async function pushSubscription() {
-    const existing = await registration.pushManager.getSubscription();
-    if (existing) return existing;
     const { publicKey } = await api("GET", "/vapid-public-key");
-    return registration.pushManager.subscribe({
-      userVisibleOnly: true,
-      applicationServerKey: keyBytes(publicKey),
-    });
+    const key = keyBytes(publicKey);
+    const existing = await registration.pushManager.getSubscription();
+    if (existing) {
+      const used = existing.options && existing.options.applicationServerKey;
+      if (!used || sameBytes(new Uint8Array(used), key)) return existing;
+      // The site's key changed (a new VAPID key pair): pushes to the old subscription fail.
+      await existing.unsubscribe();
+    }
+    return registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
   }
 
   // -- what the buttons do ----------------------------------------------------------
