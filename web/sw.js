@@ -35,6 +35,7 @@ function notificationFrom(payload) {
 }
 
 function safeUrl(url) {
+  if (typeof url !== "string" || !url) return self.registration.scope;
   try {
     const parsed = new URL(url, self.registration.scope);
     return parsed.protocol === "https:" || parsed.protocol === "http:" ? parsed.href : self.registration.scope;
