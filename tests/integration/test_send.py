@@ -237,12 +237,13 @@ def test_a_hung_endpoint_times_out_without_holding_up_the_others(
 
     started = time.time()
     assert invoke(sqs_event(sample_job().to_message())) == {"batchItemFailures": []}
-    elapsed = time.time() - started
+    finished = time.time()
 
     assert all(len(s.deliveries) == 1 for s in others)
-    # Everyone else was served while the hung request waited for its 1 s timeout.
-    assert max(s.deliveries[0].received_at for s in others) - started < 0.9
-    assert 1 <= elapsed < 5
+    # The job waited for the hung request's 1 s timeout; everyone else had their
+    # push well before that, not after it.
+    assert finished - max(s.deliveries[0].received_at for s in others) >= 0.5
+    assert finished - started < 5
     [retry] = queued(queue_url)
     assert [r.endpoint for r in retry.recipients or ()] == [hung.endpoint]
 
