@@ -100,9 +100,17 @@ def run_demo(*, verbose: bool = False, console: Console | None = None) -> int:
                 with PushService(vapid_public_key=state.vapid_public_key) as push:
                     progress.update(task, description="Starting the push service", advance=1)
                     subscribers = _subscribe_all(state.api_url, push, progress, task)
+                    for _, browser in subscribers:
+                        topics = ", ".join(browser.topics)
+                        progress.console.print(
+                            f"[bold]{browser.name}[/bold] subscribed to {topics}", highlight=False
+                        )
                     s3 = boto3.client("s3")
                     for key, path in uploads:
                         progress.update(task, description=f"Uploading {path.name} → {key}")
+                        progress.console.print(
+                            f"[bold]PUT[/bold] samplecontent/{path.name} as {key}", highlight=False
+                        )
                         s3.put_object(Bucket=state.bucket, Key=key, Body=path.read_bytes())
                         if key == STORY_KEY:
                             # Versions of one story go in order: wait before the next upload.
