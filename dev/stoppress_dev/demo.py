@@ -26,8 +26,9 @@ from rich.table import Table
 
 from stoppress.keys import TOPIC_ALL, article_id_from_key, article_topic
 from stoppress.push.payload import article_tag, topic_header
+from stoppress_dev.http_front import SAMPLES
 from stoppress_dev.pushservice import PushService, Subscriber
-from stoppress_dev.stack import SAMPLES, LocalStack, PipelineStep
+from stoppress_dev.stack import LocalStack, PipelineStep
 
 STORY = "nato-resumes-contacts"
 STORY_KEY = f"articles/{STORY}.txt"

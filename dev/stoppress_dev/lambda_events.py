@@ -20,6 +20,10 @@ from typing import Any
 from aiohttp import web
 
 
+class HandlerError(RuntimeError):
+    """A handler raised: the event source treats the invocation as failed (the cause is chained)."""
+
+
 @dataclass
 class LambdaContext:
     """The attributes of the Lambda context object that handlers and Powertools read."""

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from stoppress_dev.stack import WEB_ROOT
+from stoppress_dev.http_front import WEB_ROOT
 
 pytestmark = pytest.mark.browser
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import boto3
 import pytest
 
+from stoppress_dev.http_front import SAMPLES
 from stoppress_dev.pushservice import PushService
-from stoppress_dev.stack import SAMPLES, LocalStack
+from stoppress_dev.stack import LocalStack
 
 
 @pytest.fixture
