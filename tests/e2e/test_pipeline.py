@@ -13,9 +13,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+import boto3
 import pytest
 
 from stoppress.push.payload import topic_header
+from stoppress_dev.http_front import SAMPLES
 from stoppress_dev.pushservice import PushService, Subscriber
 from stoppress_dev.stack import LocalStack
 from tests.e2e.apiclient import call_api
@@ -190,7 +192,7 @@ def test_http_api_contract_cors_and_demo_page(stack: LocalStack) -> None:
 
 
 @pytest.mark.slow
-def test_stoppress_dev_writes_the_state_file_and_stops_on_sigterm(tmp_path: Path) -> None:
+def test_stoppress_dev_state_file_push_and_sigterm(tmp_path: Path) -> None:
     state_file = tmp_path / "state.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     proc = subprocess.Popen(
@@ -227,6 +229,30 @@ def test_stoppress_dev_writes_the_state_file_and_stops_on_sigterm(tmp_path: Path
         key = call_api(state["api_url"], "GET", "/vapid-public-key")
         assert key.status == 200
         assert key.body["publicKey"] == state["vapid_public_key"]
+
+        # A browser subscribed through the API gets a push for an upload made with boto3.
+        with PushService(vapid_public_key=key.body["publicKey"]) as push:
+            browser = push.new_subscriber("browser")
+            subscribed = call_api(
+                state["api_url"],
+                "POST",
+                "/subscriptions",
+                {"subscription": browser.subscription_info()},
+            )
+            assert subscribed.status == 201
+            s3 = boto3.client(
+                "s3",
+                endpoint_url=state["aws_endpoint_url"],
+                region_name=state["region"],
+                aws_access_key_id="test",
+                aws_secret_access_key="test",
+            )
+            s3.upload_file(str(SAMPLES / f"{STORY}.txt"), state["bucket"], KEY)
+            push.wait_for_deliveries(1, timeout=30)
+            payload = browser.deliveries[0].payload
+            assert payload is not None
+            assert payload["notification"]["title"] == "NATO Will Resume Top-Level Contacts"
+            assert payload["notification"]["navigate"] == f"{state['web_url']}/articles/{STORY}"
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
