@@ -181,7 +181,8 @@ class HttpFront:
     async def _handle_static(self, request: web.Request) -> web.StreamResponse:
         root = WEB_ROOT.resolve()
         target = (root / request.match_info["path"]).resolve()
-        if not target.is_relative_to(root) or not target.is_file() or target.name.startswith("."):
+        hidden = target.name.startswith(".") or target == root / "article.html"  # a template
+        if hidden or not target.is_relative_to(root) or not target.is_file():
             raise web.HTTPNotFound()
         return web.FileResponse(target, headers={"Cache-Control": "no-cache"})
 

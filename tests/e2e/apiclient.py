@@ -35,4 +35,9 @@ def call_api(
     except urllib.error.HTTPError as e:
         raw, status, got = e.read(), e.code, dict(e.headers)
     lowered = {k.lower(): v for k, v in got.items()}
-    return ApiResponse(status, lowered, json.loads(raw) if raw else None)
+    if not raw:
+        return ApiResponse(status, lowered, None)
+    try:
+        return ApiResponse(status, lowered, json.loads(raw))
+    except ValueError:
+        return ApiResponse(status, lowered, raw.decode(errors="replace"))

@@ -189,6 +189,9 @@ def test_http_api_contract_cors_and_demo_page(stack: LocalStack) -> None:
     for asset in ("/stoppress.js", "/sw.js"):
         with urllib.request.urlopen(stack.state.web_url + asset, timeout=10) as resp:
             assert "javascript" in resp.headers["content-type"]
+    # Only web/ is served, and not the page template itself.
+    for path in ("/article.html", "/%2e%2e/pyproject.toml", "/articles/no-such-story"):
+        assert call_api(site, "GET", path).status == 404, path
 
 
 @pytest.mark.slow
