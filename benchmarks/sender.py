@@ -202,6 +202,9 @@ class _NoClaims:
     def complete(self, job: Any, key: str) -> None:
         pass
 
+    def release(self, job: Any, key: str) -> None:
+        pass
+
 
 class _MemoryQueue:
     def __init__(self) -> None:

@@ -1,5 +1,6 @@
 """SendFunction: each SQS message is one push job; send it, report the records that failed."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, partial
 from typing import TYPE_CHECKING, Any
@@ -83,7 +84,13 @@ def _record_metrics(report: DeliveryReport) -> None:
     )
 
 
-def _send_part(job: PushJob, part: SendPart, *, private_key: str) -> DeliveryReport:
+def _send_part(
+    job: PushJob,
+    part: SendPart,
+    *,
+    private_key: str,
+    time_left: Callable[[], float] | None,
+) -> DeliveryReport:
     settings = load_settings(SenderSettings)
     if not part.whole:
         # A forked sender process: its own HTTP session, event loop and boto3 clients.
@@ -105,11 +112,19 @@ def _send_part(job: PushJob, part: SendPart, *, private_key: str) -> DeliveryRep
                 endpoint_settings=settings,
             ),
             part=part,
+            time_left=time_left,
         )
     )
 
 
-def record_handler(record: SQSRecord) -> None:
+def _time_left(context: LambdaContext | None) -> Callable[[], float] | None:
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return None
+    return lambda: remaining() / 1000
+
+
+def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
     job = PushJob.from_message(record.body)
     logger.append_keys(
         article_id=job.article_id, version=job.version, shard=job.shard, attempt=job.attempt
@@ -117,7 +132,11 @@ def record_handler(record: SQSRecord) -> None:
     settings = load_settings(SenderSettings)
     # Read once here, so forked senders do not each ask SSM.
     private_key = vapid_keys.private_key(settings.vapid_private_key_parameter)
-    report = send_in_parts(job, settings.processes, partial(_send_part, private_key=private_key))
+    report = send_in_parts(
+        job,
+        settings.processes,
+        partial(_send_part, private_key=private_key, time_left=_time_left(lambda_context)),
+    )
     _record_metrics(report)
     logger.info(
         "push job sent",
@@ -128,6 +147,7 @@ def record_handler(record: SQSRecord) -> None:
             "failed": report.failed,
             "retried": report.retried,
             "duplicate": report.duplicate,
+            "continued": report.continued,
             "duration_ms": round(report.duration_seconds * 1000),
         },
     )

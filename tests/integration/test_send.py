@@ -295,3 +295,31 @@ def test_two_sender_processes_share_a_job_and_reach_everyone_once(
 
     service.wait_for_deliveries(12, timeout=5)
     assert [len(s.deliveries) for s in readers] == [1] * 12
+
+
+@dataclass
+class ShortContext(Context):
+    remaining_ms: int = 10_000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+def test_an_invocation_short_of_time_puts_the_job_back_for_the_next_one(
+    service: PushService, table: str, queue_url: str
+) -> None:
+    readers = [service.new_subscriber(f"reader-{n}") for n in range(3)]
+    for s in readers:
+        subscribe(table, s)
+    body = sample_job().to_message()
+
+    # 10 s left is less than the reserve a page needs: nothing starts, the job goes back.
+    assert app.lambda_handler(sqs_event(body), ShortContext()) == {"batchItemFailures": []}
+    assert all(s.deliveries == [] for s in readers)
+    [again] = queued(queue_url)
+    assert again.to_message() == body
+
+    assert app.lambda_handler(sqs_event(body), ShortContext(remaining_ms=250_000)) == {
+        "batchItemFailures": []
+    }
+    assert [len(s.deliveries) for s in readers] == [1, 1, 1]

@@ -152,6 +152,8 @@ class FakeClaims:
         if state == "sending":
             raise JobInProgressError(key)
         self.state[key] = "sending"
+        if state == "released":
+            return Claim(cursor=self.cursors[-1] if self.cursors else None)
         return Claim(cursor=self.resume_from)
 
     def checkpoint(self, job: PushJob, key: str, cursor: str) -> None:
@@ -159,6 +161,9 @@ class FakeClaims:
 
     def complete(self, job: PushJob, key: str) -> None:
         self.state[key] = "done"
+
+    def release(self, job: PushJob, key: str) -> None:
+        self.state[key] = "released"
 
 
 @dataclass
@@ -452,3 +457,34 @@ def test_a_failed_checkpoint_stops_the_job(world: World) -> None:
         world.send(make_job())
     assert len(world.client.requests) < 30
     assert world.claims.state[make_job().job_id] == "sending"
+
+
+def test_running_out_of_time_hands_the_rest_to_a_new_invocation(world: World) -> None:
+    world.members.shard = [make_browser(n).recipient for n in range(20)]
+    world.options = SendOptions(max_in_flight=4, page_size=5, handoff_seconds=30)
+    budget = iter([100.0, 100.0, 10.0])  # two pages fit, then the invocation is nearly over
+    job = make_job()
+
+    first = asyncio.run(
+        send_job(
+            job,
+            client=world.client,
+            vapid=world.vapid,
+            members=world.members,
+            claims=world.claims,
+            queue=world.queue,
+            stats=world.stats,
+            options=world.options,
+            time_left=lambda: next(budget),
+        )
+    )
+
+    assert first.continued
+    assert first.sent == 10
+    [([again], delay)] = world.queue.sent
+    assert (again, delay) == (job, 0)
+    second = world.send(again)
+    assert (second.sent, second.continued) == (10, False)
+    urls = world.client.urls()
+    assert sorted(urls) == sorted(r.endpoint for r in world.members.shard)  # each exactly once
+    assert world.claims.state[job.job_id] == "done"

@@ -132,6 +132,15 @@ class SendClaims:
             {"#state": "state"},
         )
 
+    def release(self, job: PushJob, key: str) -> None:
+        self._owned_update(
+            job,
+            key,
+            "SET lease_until = :zero",
+            {":zero": {"N": "0"}},
+            {},
+        )
+
     def _owned_update(
         self,
         job: PushJob,

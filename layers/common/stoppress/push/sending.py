@@ -65,6 +65,7 @@ RETRY_JOB_SIZE: Final = 200
 SHRUNK_PAYLOAD_BYTES: Final = 1_024
 CHECKPOINT_SECONDS: Final = 5.0
 DELETE_WORKERS: Final = 8
+HANDOFF_SECONDS: Final = 30.0
 
 
 class JobInProgressError(TransientError):
@@ -134,6 +135,10 @@ class JobClaims(Protocol):
 
     def complete(self, job: PushJob, key: str) -> None: ...
 
+    def release(self, job: PushJob, key: str) -> None:
+        """Give the lease up (keeping the cursor) so the next sender may resume at once."""
+        ...
+
 
 _SUB_ID_SPACE: Final = 16**32  # sub ids are 32 hex digits of a hash: uniformly spread
 
@@ -180,6 +185,9 @@ class SendOptions:
     page_size: int = 500
     endpoint_settings: PushEndpointSettings = field(default_factory=PushEndpointSettings)
     checkpoint_seconds: float = CHECKPOINT_SECONDS
+    # Time kept in reserve before the invocation's end: requests in flight
+    # (bounded by their timeout) and the final writes must fit in it.
+    handoff_seconds: float = HANDOFF_SECONDS
 
 
 @dataclass(frozen=True)
@@ -198,6 +206,8 @@ class DeliveryReport:
     retried: int = 0
     retry_jobs: int = 0
     duplicate: bool = False
+    # The invocation ran short of time: the rest went back on the queue as the same job.
+    continued: bool = False
     duration_seconds: float = 0.0
 
 
@@ -233,12 +243,19 @@ async def send_job(
     stats: StatsSink,
     options: SendOptions,
     part: SendPart | None = None,
+    time_left: Callable[[], float] | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> DeliveryReport:
     """Send ``job`` to its recipients (see the module docstring for the rules).
 
     With ``part``, only the recipients in that slice of the sub id space, under
     a claim of their own: several senders can share one job this way.
+
+    ``time_left`` (seconds, e.g. from the Lambda context): once less than
+    ``options.handoff_seconds`` remain, no new page is started; the job is
+    checkpointed, its lease released and the same job put back on the queue,
+    so the next sender resumes right after the last page sent here instead of
+    waiting out a timeout and the queue's visibility timeout.
     """
     started = clock()
     part = part or SendPart()
@@ -247,9 +264,18 @@ async def send_job(
     if claim.done:
         logger.info("push job already done", extra={"job_id": job.job_id, "claim": key})
         return DeliveryReport(**_job_fields(job), duplicate=True)
-    run = _JobRun(job, client, vapid, members, claims, queue, stats, options, clock, part, key)
+    run = _JobRun(
+        job, client, vapid, members, claims, queue, stats, options, clock, part, key, time_left
+    )
     await run.run(_later(claim.cursor, part.start_after))
-    await asyncio.to_thread(claims.complete, job, key)
+    if run.handed_off:
+        await asyncio.to_thread(run.hand_off)
+        logger.info(
+            "push job continues in a new invocation",
+            extra={"job_id": job.job_id, "claim": key, "cursor": run.cursor},
+        )
+    else:
+        await asyncio.to_thread(claims.complete, job, key)
     report = DeliveryReport(
         **_job_fields(job),
         sent=run.totals.sent,
@@ -257,6 +283,7 @@ async def send_job(
         failed=run.totals.failed,
         retried=run.retried,
         retry_jobs=run.retry_jobs,
+        continued=run.handed_off,
         duration_seconds=clock() - started,
     )
     if run.other_statuses:
@@ -354,8 +381,11 @@ class _JobRun:
         clock: Callable[[], float],
         part: SendPart,
         claim_key: str,
+        time_left: Callable[[], float] | None,
     ) -> None:
         self.job = job
+        self.time_left = time_left
+        self.handed_off = False
         self.part = part
         self.claim_key = claim_key
         self.client = client
@@ -433,6 +463,10 @@ class _JobRun:
         while True:
             page = await upcoming
             if page is None:
+                break
+            if self.time_left is not None and self.time_left() < self.options.handoff_seconds:
+                # This page was not started: the next sender reads it again.
+                self.handed_off = True
                 break
             upcoming = asyncio.ensure_future(asyncio.to_thread(next, pages, None))
             if page:
@@ -525,6 +559,19 @@ class _JobRun:
         return self._shrunk
 
     # -- checkpoints ---------------------------------------------------------------
+
+    @property
+    def cursor(self) -> str | None:
+        return self._cursor
+
+    def hand_off(self) -> None:
+        """Checkpoint, release the lease and put the job back (runs in a thread)."""
+        job = self.job
+        if self._cursor is not None and self._cursor != self._checkpointed:
+            self.claims.checkpoint(job, self.claim_key, self._cursor)
+            self._checkpointed = self._cursor
+        self.claims.release(job, self.claim_key)
+        self.queue.enqueue([job], delay_seconds=0)
 
     def _page_done(self) -> None:
         pages = self._pages
