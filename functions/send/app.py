@@ -23,7 +23,13 @@ from stoppress.adapters.subscriptions_table import SubscriptionStore
 from stoppress.observability import logger, metrics, tracer
 from stoppress.push.jobs import PushJob
 from stoppress.push.parallel import send_in_parts
-from stoppress.push.sending import DeliveryReport, SendOptions, SendPart, send_job
+from stoppress.push.sending import (
+    HANDOFF_SECONDS,
+    DeliveryReport,
+    SendOptions,
+    SendPart,
+    send_job,
+)
 from stoppress.push.vapid import VapidAuthorizer
 from stoppress.settings import SendSettings, load_settings
 
@@ -110,6 +116,7 @@ def _send_part(
                 max_in_flight=settings.max_in_flight,
                 max_attempts=settings.max_attempts,
                 endpoint_settings=settings,
+                handoff_seconds=max(HANDOFF_SECONDS, 2 * settings.request_timeout),
             ),
             part=part,
             time_left=time_left,
