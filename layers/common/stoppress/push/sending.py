@@ -3,10 +3,11 @@
 The shape, and why:
 
 - **Concurrency.** One event loop, one shared HTTP client (``PushClient``;
-  aiohttp in production) and ``max_in_flight`` workers pulling recipients
-  from a bounded queue. A page producer reads the next page of members in a
+  aiohttp in production) and ``max_in_flight`` workers taking recipients from
+  the current page. A page producer reads the next page of members in a
   thread while the workers send the current one, so DynamoDB latency and push
-  service latency overlap, and never more than about two pages are held.
+  service latency overlap, and never more than three pages are held.
+  ``SendPart`` splits a job between processes (``stoppress.push.parallel``).
 - **Cheap per message.** The JSON payload is encoded once per job, the
   headers are one dict per push-service origin (TTL, Urgency, Topic,
   Content-Encoding and the cached VAPID Authorization), and each message costs
@@ -32,7 +33,11 @@ The shape, and why:
   recipients (and all earlier ones) were fully handled. If a sender dies
   mid-job, its lease runs out, SQS redelivers the message and the next sender
   resumes after the cursor: only the part after the last checkpoint can reach
-  someone twice (at-least-once for that part), and nobody is skipped.
+  someone twice (at-least-once for that part), and nobody is skipped. Counts
+  for that part may then be added twice to the delivery stats.
+- **Time.** An invocation running out of time stops starting pages and puts
+  the same job back on the queue for the next one (``send_job``'s
+  ``time_left``), rather than being cut off by the Lambda timeout.
 """
 
 from __future__ import annotations
