@@ -139,9 +139,11 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
     settings = load_settings(SenderSettings)
     # Read once here, so forked senders do not each ask SSM.
     private_key = vapid_keys.private_key(settings.vapid_private_key_parameter)
+    # Retry jobs are small (a few hundred recipients at most): one process is plenty.
+    processes = settings.processes if job.recipients is None else 1
     report = send_in_parts(
         job,
-        settings.processes,
+        processes,
         partial(_send_part, private_key=private_key, time_left=_time_left(lambda_context)),
     )
     _record_metrics(report)
