@@ -85,6 +85,12 @@
 
   function render(state, message) {
     root.dataset.state = state;
+    if (state === "working") {
+      // Keep the buttons as they are (no flicker), just not clickable twice.
+      mainButton.disabled = followButton.disabled = true;
+      statusEl.textContent = "One moment…";
+      return;
+    }
     const topics = savedTopics();
     const subscribed = state === "subscribed";
     mainButton.hidden = state === "unsupported" || state === "denied";
@@ -104,7 +110,6 @@
         : following
           ? "You'll get our latest news, and updates to this story."
           : "You'll get our latest news.",
-      working: "One moment…",
       error: "",
     };
     statusEl.textContent = message || messages[state] || "";

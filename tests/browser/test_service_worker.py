@@ -53,7 +53,7 @@ async () => {
 """
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
+def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
@@ -230,7 +230,7 @@ def test_prompt_states_when_notifications_cannot_be_shown(
         turn_on = page.get_by_role("button", name="Turn on notifications")
         if click:
             turn_on.click()
-        page.get_by_role("status").filter(has_text=message).wait_for(timeout=5000)
+        page.get_by_role("status").filter(has_text=message).wait_for(timeout=15000)
         assert not turn_on.is_visible()
         assert not page.get_by_role("button", name="Follow this story").is_visible()
     finally:
