@@ -35,7 +35,7 @@ import resource
 import statistics
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -370,7 +370,7 @@ def _our_encrypt_only(infos: Sequence[Mapping[str, Any]], latency_ms: float) -> 
 
 
 def _phase_main(conn: Any, name: str, args: tuple[Any, ...]) -> None:
-    phases = {
+    phases: dict[str, Callable[..., PhaseResult]] = {
         "naive": _naive,
         "ours": _ours,
         "encrypt": _encrypt_only,
