@@ -14,7 +14,7 @@ def _dev(args: argparse.Namespace) -> int:
     from stoppress_dev.stack import LocalStack, write_state_file
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
-    logging.getLogger("local-stack").setLevel(logging.INFO)
+    logging.getLogger("local-stack").setLevel(logging.DEBUG if args.verbose else logging.INFO)
     stopping = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -94,7 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dev.add_argument("--api-port", type=int, default=8080, help="HTTP API port (%(default)s)")
     dev.add_argument("--web-port", type=int, default=8081, help="demo site port (%(default)s)")
-    dev.add_argument("--verbose", action="store_true", help="show the handlers' own logs/metrics")
+    dev.add_argument(
+        "--verbose", action="store_true", help="also log each push job, and the handlers' own logs"
+    )
     dev.set_defaults(run=_dev)
 
     demo = commands.add_parser(

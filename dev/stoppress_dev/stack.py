@@ -600,6 +600,8 @@ class LocalStack:
         self.steps.append(step)
         if step.kind == "error":
             log.error("%s", step.text)
+        elif step.kind == "delivery":  # one per job; the version's "delivered" line sums them
+            log.debug("%s", step.text)
         else:
             log.info("%s", step.text)
         if self.on_step is not None:
