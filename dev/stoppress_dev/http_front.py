@@ -201,9 +201,8 @@ class HttpFront:
             "headline": article.get("headline", ""),
             "dateline": article.get("dateline") or "",
             "updated": _readable_time(article.get("updated")),
-            "version": f"Version {article['version']}"
-            if article.get("version")
-            else "Sample, not uploaded yet",
+            # The sample file, before any upload, has no version yet.
+            "version": f"Version {article['version']}" if article.get("version") else "",
             "api_base": self.api_url,
         }
         for k, v in values.items():
