@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup test lint pytest demo dev sam-check bench bench-fanout clean browser-deps
+.PHONY: setup test lint pytest demo dev sam-check bench bench-fanout bench-coldstart bench-ingest clean browser-deps
 
 $(BIN)/stoppress: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -46,6 +46,12 @@ bench: setup
 
 bench-fanout: setup
 	$(BIN)/python -m benchmarks.fanout
+
+bench-coldstart: setup
+	$(BIN)/python -m benchmarks.coldstart
+
+bench-ingest: setup
+	$(BIN)/python -m benchmarks.ingest
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .ruff_cache .mypy_cache

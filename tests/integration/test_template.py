@@ -240,7 +240,11 @@ def test_functions_run_python313_on_x86_with_the_layer_and_tracing(
         assert props.get("Runtime", globals_["Runtime"]) == "python3.13"
         assert props.get("Handler", globals_.get("Handler")) == "app.lambda_handler"
     layer = resources["CommonLayer"]
-    assert layer["Metadata"]["BuildMethod"] == "python3.13"
+    # Built by layers/common/Makefile for python3.13 on x86_64.
+    assert layer["Metadata"]["BuildMethod"] == "makefile"
+    assert layer["Metadata"]["BuildArchitecture"] == "x86_64"
+    makefile = (PROJECT_ROOT / "layers" / "common" / "Makefile").read_text(encoding="utf-8")
+    assert "\nbuild-CommonLayer:" in makefile
     assert layer["Properties"]["ContentUri"] == "layers/common"
     assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
 

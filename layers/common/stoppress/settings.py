@@ -22,7 +22,8 @@ DEFAULT_PUSH_HOSTS = (
 
 
 class _Settings(BaseModel):
-    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+    # Built on first use: each function loads one settings model of the several here.
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore", defer_build=True)
 
 
 HostList = Annotated[tuple[str, ...], Field(min_length=1)]
