@@ -39,6 +39,9 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture
 def aws() -> Iterator[None]:
     with mock_aws():
+        # moto clears boto3's default session; the new one shares the process's
+        # botocore loader, so service models are not parsed again for every test.
+        boto3.DEFAULT_SESSION = clients.new_session()
         yield
 
 

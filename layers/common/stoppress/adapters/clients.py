@@ -8,7 +8,9 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
+from botocore.loaders import Loader, create_loader
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -24,8 +26,27 @@ _CONFIG = Config(
 
 
 @cache
+def _loader(data_path: str | None) -> Loader:
+    """Service models and endpoint data, read from botocore's files once per process.
+
+    Each botocore session otherwise brings its own loader and parses the same JSON
+    again; a session made after ``reset()`` (or in a forked sender process) reuses
+    what the first one read. The data does not depend on credentials, region or
+    endpoint, so sharing it changes nothing else.
+    """
+    return create_loader(data_path)
+
+
+def new_session() -> boto3.session.Session:
+    """A fresh boto3 session (its own credentials and clients) sharing the process's loader."""
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _loader(core.get_config_variable("data_path")))
+    return boto3.session.Session(botocore_session=core)
+
+
+@cache
 def session() -> boto3.session.Session:
-    return boto3.session.Session()
+    return new_session()
 
 
 @cache
