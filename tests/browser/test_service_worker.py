@@ -104,12 +104,25 @@ class ServiceWorkerPush:
             self.page.wait_for_timeout(100)  # lets Playwright dispatch CDP events
         raise AssertionError("no service worker registration reported over CDP")
 
-    def deliver(self, payload: dict[str, Any]) -> None:
+    def deliver(self, payload: dict[str, Any], shown: Callable[[], bool]) -> None:
+        """Deliver ``payload`` until ``shown()`` says the worker displayed it.
+
+        Headless Chromium now and then drops a message delivered over CDP (about
+        one in ten, whatever the worker does); the same message again arrives.
+        A worker that cannot show it fails every attempt.
+        """
         reg_id = self.registration_id()
-        self.cdp.send(
-            "ServiceWorker.deliverPushMessage",
-            {"origin": self.origin, "registrationId": reg_id, "data": json.dumps(payload)},
-        )
+        for _ in range(3):
+            self.cdp.send(
+                "ServiceWorker.deliverPushMessage",
+                {"origin": self.origin, "registrationId": reg_id, "data": json.dumps(payload)},
+            )
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                if shown():
+                    return
+                self.page.wait_for_timeout(100)
+        raise AssertionError(f"the worker did not show {payload['notification']['title']!r}")
 
 
 def test_prompt_subscribes_and_worker_shows_real_pushes(
@@ -154,8 +167,8 @@ def test_prompt_subscribes_and_worker_shows_real_pushes(
         stack.wait_idle(timeout=30)
         first = wait_for(lambda: browser_sub.deliveries, what="the first push")[0].payload
         sw = ServiceWorkerPush(page, site)
-        sw.deliver(first)
-        shown = wait_for(lambda: page.evaluate(READ_NOTIFICATIONS), what="a notification")
+        sw.deliver(first, lambda: bool(page.evaluate(READ_NOTIFICATIONS)))
+        shown = page.evaluate(READ_NOTIFICATIONS)
         assert len(shown) == 1
         assert shown[0]["title"] == first["notification"]["title"]
         assert shown[0]["title"] == "NATO Will Resume Top-Level Contacts"
@@ -170,13 +183,12 @@ def test_prompt_subscribes_and_worker_shows_real_pushes(
         deliveries = wait_for(lambda: len(browser_sub.deliveries) >= 2 and browser_sub.deliveries)
         second = deliveries[1].payload
         assert second["article"]["change"] == "update"
-        sw.deliver(second)
-        wait_for(
-            lambda: (
-                [n["title"] for n in page.evaluate(READ_NOTIFICATIONS)]
-                == [second["notification"]["title"]]
+        sw.deliver(
+            second,
+            lambda: any(
+                n["title"] == second["notification"]["title"]
+                for n in page.evaluate(READ_NOTIFICATIONS)
             ),
-            what="the update to replace the first notification",
         )
         shown = page.evaluate(READ_NOTIFICATIONS)
         assert len(shown) == 1
