@@ -107,12 +107,16 @@ def _report(service: Any, subs: Sequence[Any]) -> dict[str, Any]:
 # -- memory of the send path -----------------------------------------------------------
 
 
-def _rss_mb() -> float:
+def _status_mb(field_name: str) -> float:
     with open("/proc/self/status", encoding="ascii") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field_name + ":"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def _rss_mb() -> float:
+    return _status_mb("VmRSS")
 
 
 @dataclass
@@ -241,6 +245,51 @@ def index_moto_queries() -> None:
     Table.query = query  # type: ignore[method-assign]
 
 
+def share_seeded_partitions_in_backups() -> None:
+    """Make moto's transaction backup copy the article items, not the whole audience.
+
+    Before every TransactWriteItems moto deep-copies each table involved, to
+    restore it if the transaction is cancelled. With 200,000 subscription
+    items that copy takes longer than the clients' 10 s read timeout, so
+    ingest's transaction (one HEAD + one VERSION item) times out. Here the
+    copy shares the ``SUB#`` and ``TOPIC#`` partitions (a new dict per
+    partition, the same item objects) and deep-copies everything else: a
+    cancelled transaction still restores puts and deletes of any item and
+    in-place updates of every other item. No transaction in this run updates a
+    seeded subscription (the simulator accepts every push, so none is deleted).
+    """
+    import copy
+    from collections import defaultdict
+
+    from moto.dynamodb.models.table import Table
+
+    if "__deepcopy__" in Table.__dict__:
+        return
+
+    def shared(hash_key: Any) -> bool:
+        value = getattr(hash_key, "value", None)
+        return isinstance(value, str) and value.startswith(("SUB#", "TOPIC#"))
+
+    def deepcopy(self: Any, memo: dict[int, Any]) -> Any:
+        clone = self.__class__.__new__(self.__class__)
+        memo[id(self)] = clone
+        for name, value in self.__dict__.items():
+            if name == "items" and self.range_key_attr:
+                value = defaultdict(
+                    dict,
+                    {
+                        h: dict(part) if shared(h) else copy.deepcopy(part, memo)
+                        for h, part in value.items()
+                    },
+                )
+            else:
+                value = copy.deepcopy(value, memo)
+            setattr(clone, name, value)
+        return clone
+
+    Table.__deepcopy__ = deepcopy  # type: ignore[attr-defined]
+
+
 # -- seeding ---------------------------------------------------------------------------
 
 
@@ -319,6 +368,80 @@ def seed_direct(table_name: str, infos: Sequence[Mapping[str, Any]], shards: int
     return time.perf_counter() - started
 
 
+# -- the sender alone, in a process of its own -----------------------------------------
+
+PROBE_ARTICLE = "fanout-memory-probe"
+
+
+def _probe(conn: Any, record: dict[str, Any], memory_mb: int, timeout_s: float) -> None:
+    """Run SendFunction's handler on one job in a fresh process, as one Lambda instance would."""
+    from functions.send.app import lambda_handler
+    from stoppress_dev.lambda_events import LambdaContext
+
+    loaded_mb = _rss_mb()
+    context = LambdaContext(
+        function_name="stoppress-local-send",
+        invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:stoppress-local-send",
+        memory_limit_in_mb=memory_mb,
+        timeout_seconds=timeout_s,
+    )
+    started = time.perf_counter()
+    result = lambda_handler({"Records": [record]}, context)
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the forking parent across exec.
+    outcome = {
+        "seconds": time.perf_counter() - started,
+        "rss_after_imports_mb": loaded_mb,
+        "peak_rss_mb": _status_mb("VmHWM"),
+        "failures": len(result.get("batchItemFailures", [])),
+    }
+    from functions.send.app import _runtime
+
+    runtime = _runtime()
+    runtime.loop.run_until_complete(runtime.client.close())
+    conn.send(outcome)
+
+
+def memory_probe(
+    table_name: str,
+    infos: Sequence[Mapping[str, Any]],
+    record: Mapping[str, Any],
+    members: int,
+) -> dict[str, Any]:
+    """One job over ``members`` subscribers of a topic of its own, sent by a fresh process.
+
+    Its peak RSS is what Lambda reports as "Max Memory Used" for a send
+    invocation: interpreter, boto3, aiohttp and the pages in flight. Run after
+    the fan-out is counted (these subscribers get a second push).
+    """
+    from stoppress.keys import article_topic
+    from stoppress.push.jobs import PushJob
+
+    topic = article_topic(PROBE_ARTICLE)
+    table = _moto_table(table_name)
+    from boto3.dynamodb.types import TypeSerializer
+
+    from stoppress.adapters.subscriptions_table import member_to_item
+
+    serializer = TypeSerializer()
+    now = datetime.now(UTC)
+    for info in infos[:members]:
+        item = member_to_item(_subscription(info, now), topic, 0)
+        table.put_item({k: serializer.serialize(v) for k, v in item.items()})
+    job = PushJob.from_message(record["body"])
+    job = job.model_copy(update={"article_id": PROBE_ARTICLE, "topic": topic, "shard": 0})
+    probe_record = {**record, "body": job.to_message(), "messageId": "memory-probe"}
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe()
+    process = ctx.Process(target=_probe, args=(child, probe_record, 1769, 900.0), daemon=True)
+    process.start()
+    try:
+        outcome: dict[str, Any] = parent.recv()
+    finally:
+        process.join(30)
+    outcome["members"] = min(members, len(infos))
+    return outcome
+
+
 # -- the run ---------------------------------------------------------------------------
 
 
@@ -340,11 +463,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     logging.getLogger("local-stack").setLevel(logging.WARNING)
     meter = SendMeter()
     queries = QueryMeter()
+    captured: dict[str, Any] = {}
 
     class MeasuredStack(LocalStack):
         def invoke(self, function: str, event: Mapping[str, Any]) -> Any:
             if function != "send":
                 return super().invoke(function, event)
+            captured.setdefault("record", dict(event["Records"][0]))
             return meter.around(lambda: super(MeasuredStack, self).invoke(function, event))
 
     # One sender process per invocation, as the template deploys it (PUSH_SENDER_PROCESSES
@@ -364,15 +489,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         infos = parent.recv()
         browsers_s = time.perf_counter() - t0
         print(f"{len(infos)} simulated browsers in {browsers_s:.1f} s", file=sys.stderr)
+        # The stream poller has described the stream before seeding sets its shard aside.
+        stack.wait_idle(timeout=60)
         if not args.stock_moto:
             index_moto_queries()
+            share_seeded_partitions_in_backups()
         seed_s = (seed_api if args.seed_api else seed_direct)(state.table, infos, args.shards)
         print(f"{2 * len(infos)} items written in {seed_s:.1f} s", file=sys.stderr)
         t0 = time.perf_counter()
         stack.wait_idle(timeout=1800)
         settle_s = time.perf_counter() - t0
         print(f"stream drained in {settle_s:.1f} s", file=sys.stderr)
-        del infos
 
         queries.attach(clients.dynamodb())
         meter.start()
@@ -403,6 +530,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         delivered_steps = [s for s in stack.steps if s.kind == "delivered"]
         errors = [s.text for s in stack.steps if s.kind == "error"]
         counts = delivered_steps[-1].details if delivered_steps else {}
+        probe: dict[str, Any] = {}
+        if args.probe_members and "record" in captured:
+            print(f"memory probe: one job of {args.probe_members} members", file=sys.stderr)
+            probe = memory_probe(state.table, infos, captured["record"], args.probe_members)
         parent.send("stop")
         parent.recv()
     finally:
@@ -466,6 +597,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "sender_rss_baseline_mb": round(meter.baseline_mb or 0, 1),
         "sender_rss_peak_mb": round(meter.peak_mb, 1),
         "sender_rss_growth_mb": round(meter.growth_mb, 1),
+        "sender_process": {k: round(v, 1) for k, v in probe.items()},
         "member_queries": queries.calls,
         "member_query_items": queries.items,
         "member_query_seconds": round(queries.seconds, 2),
@@ -501,7 +633,7 @@ def print_table(result: Mapping[str, Any]) -> None:
             f"{result['member_queries']} / {result['member_query_seconds']}"
             f" ({result['member_query_ms_per_page']} ms each)",
         ),
-        ("sender RSS growth (peak)", f"{result['sender_rss_growth_mb']} MB"),
+        ("stack process RSS growth while sending", f"{result['sender_rss_growth_mb']} MB"),
         (
             "process RSS before send / peak",
             f"{result['sender_rss_baseline_mb']} / {result['sender_rss_peak_mb']} MB",
@@ -511,6 +643,15 @@ def print_table(result: Mapping[str, Any]) -> None:
             "{browsers} / {seed} / {stream_drain} s".format(**result["setup_seconds"]),
         ),
     ]
+    probe = result.get("sender_process") or {}
+    if probe:
+        rows.append(
+            (
+                f"sender process alone: one job of {probe['members']:,.0f}",
+                f"peak RSS {probe['peak_rss_mb']} MB ({probe['rss_after_imports_mb']} MB "
+                f"after imports), {probe['seconds']} s",
+            )
+        )
     for name, value in rows:
         table.add_row(name, value)
     Console().print(table)
@@ -529,12 +670,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--stock-moto",
         action="store_true",
-        help="leave moto's Query as it is (it scans the whole table for every page)",
+        help="leave moto as it is: Query scans the whole table for every page and every "
+        "transaction deep-copies the table (ingest times out above some 50,000 subscribers)",
     )
     parser.add_argument(
         "--seed-api",
         action="store_true",
         help="seed with BatchWriteItem over HTTP (slow: every item also goes through the stream)",
+    )
+    parser.add_argument(
+        "--probe-members",
+        type=int,
+        default=None,
+        help="then send one job of this many members (default: every subscriber) from a "
+        "fresh process and report its peak RSS (0: skip)",
     )
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait")
     parser.add_argument("--output", type=Path, default=RESULTS)
@@ -550,6 +699,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.setswitchinterval(args.switch_interval)
     if args.shards is None:
         args.shards = _template_shards()
+    if args.probe_members is None:
+        args.probe_members = args.subscribers
     result = run(args)
     print_table(result)
     args.output.parent.mkdir(parents=True, exist_ok=True)
