@@ -1,12 +1,15 @@
 """Ingest figures: cold import cost of the handler, and articles per second through it on moto.
 
-    .venv/bin/python -m benchmarks.ingest [--count 500] [--repeat 5]
+    .venv/bin/python -m benchmarks.ingest [--count 1000] [--repeat 9] [--no-imports]
 
 1. Cold import: ``import functions.ingest.app`` in fresh interpreters (median
    wall time over ``--repeat`` runs), next to ``import boto3`` alone, which
    every Python Lambda pays anyway; then one ``python -X importtime`` run for
-   its total and the five top-level imports that cost the most.
-2. Throughput: ``--count`` distinct articles uploaded to a moto bucket, then
+   its total and the five top-level imports that cost the most. This runs in
+   the development environment (Python 3.11, every dev dependency installed);
+   ``python -m benchmarks.coldstart`` measures the built functions in a clean
+   Python 3.13 runtime, as Lambda runs them.
+2. Throughput: ``--count`` distinct articles (default 1,000) uploaded to a moto bucket, then
    handed to ``lambda_handler`` one S3 event each, as Lambda would; then an
    update of each (a new version judged against the previous one), then the
    same update events redelivered (no new version). moto runs in-process, so
@@ -232,6 +235,22 @@ def measure_throughput(count: int, *, stock_moto: bool = False) -> list[dict[str
 
 
 def _print(imports: dict[str, Any], phases: list[dict[str, Any]]) -> None:
+    if imports:
+        _print_imports(imports)
+    header = (
+        f"{'phase':<16}{'uploads':>8}{'seconds':>9}{'articles/s':>12}{'p50 ms':>9}{'p95 ms':>9}"
+    )
+    print("Throughput through lambda_handler on moto (one S3 event per upload)")
+    print(header)
+    for p in phases:
+        print(
+            f"{p['phase']:<16}{p['uploads']:>8}{p['seconds']:>9.2f}"
+            f"{p['articles_per_second']:>12.1f}{p['p50_ms']:>9.2f}{p['p95_ms']:>9.2f}"
+            f"   {p['statuses']}"
+        )
+
+
+def _print_imports(imports: dict[str, Any]) -> None:
     it = imports["handler_importtime"]
     print("Cold import, fresh interpreters (fastest / median wall time)")
     for label, wall in (
@@ -246,23 +265,15 @@ def _print(imports: dict[str, Any], phases: list[dict[str, Any]]) -> None:
         print(f"    {row['package']:<28}{row['self_ms']:8.1f} ms")
     print(f"  send-path modules loaded: {', '.join(imports['heavy_modules_loaded']) or 'none'}")
     print()
-    header = (
-        f"{'phase':<16}{'uploads':>8}{'seconds':>9}{'articles/s':>12}{'p50 ms':>9}{'p95 ms':>9}"
-    )
-    print("Throughput through lambda_handler on moto (one S3 event per upload)")
-    print(header)
-    for p in phases:
-        print(
-            f"{p['phase']:<16}{p['uploads']:>8}{p['seconds']:>9.2f}"
-            f"{p['articles_per_second']:>12.1f}{p['p50_ms']:>9.2f}{p['p95_ms']:>9.2f}"
-            f"   {p['statuses']}"
-        )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--count", type=int, default=500, help="uploads per phase")
+    parser.add_argument("--count", type=int, default=1000, help="uploads per phase")
     parser.add_argument("--repeat", type=int, default=9, help="fresh interpreters per import")
+    parser.add_argument(
+        "--no-imports", action="store_true", help="throughput only, no cold import figures"
+    )
     parser.add_argument(
         "--stock-moto",
         action="store_true",
@@ -270,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    imports = measure_imports(args.repeat)
+    imports = {} if args.no_imports else measure_imports(args.repeat)
     phases = measure_throughput(args.count, stock_moto=args.stock_moto)
     _print(imports, phases)
 
