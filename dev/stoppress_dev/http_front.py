@@ -241,4 +241,7 @@ def _readable_time(value: Any) -> str:
         return str(value)
     if when.tzinfo is not None:
         when = when.astimezone(UTC)
-    return when.strftime("%-d %b %Y, %H:%M UTC") if when.tzinfo else when.strftime("%-d %b %Y")
+    # Midnight exactly is a date-only "Last Updated" line, not a time anyone typed.
+    if when.tzinfo is None or (when.hour, when.minute, when.second) == (0, 0, 0):
+        return when.strftime("%-d %b %Y")
+    return when.strftime("%-d %b %Y, %H:%M UTC")
