@@ -218,6 +218,7 @@ def index_moto_queries() -> None:
     ``Limit``, projection and the 1 MB cap stay moto's. ``--stock-moto``
     measures without it.
     """
+    from moto.dynamodb.models.dynamo_type import DynamoType
     from moto.dynamodb.models.table import Table
 
     stock_all_items, stock_query = Table.all_items, Table.query
@@ -231,10 +232,20 @@ def index_moto_queries() -> None:
         return stock_all_items(self)
 
     def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        # Table.query(hash_key, range_comparison, range_objs, limit, exclusive_start_key,
+        #             scan_index_forward, projection_expressions, index_name, ...)
         index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
         if index_name is None and hash_key is not None and self.range_key_attr:
-            partition = self.items.get(hash_key, {})
-            _partition.items = (self, partition.values())
+            items: Any = self.items.get(hash_key, {}).values()
+            start = args[3] if len(args) > 3 else None
+            forward = args[4] if len(args) > 4 else True
+            if start and self.range_key_attr in start:
+                # moto walks past every earlier item of the partition on each page.
+                after = DynamoType(start[self.range_key_attr])
+                items = [
+                    i for i in items if (i.range_key > after if forward else i.range_key < after)
+                ]
+            _partition.items = (self, items)
         try:
             return stock_query(self, hash_key, *args, **kwargs)
         finally:
@@ -534,6 +545,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if args.probe_members and "record" in captured:
             print(f"memory probe: one job of {args.probe_members} members", file=sys.stderr)
             probe = memory_probe(state.table, infos, captured["record"], args.probe_members)
+            parent.send("delivered")
+            probe["delivered"] = parent.recv() - delivered
         parent.send("stop")
         parent.recv()
     finally:
