@@ -7,12 +7,12 @@ event. Redelivering records that already succeeded is harmless: identical
 content makes no new version.
 """
 
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes.s3_event import S3Event, S3EventRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
@@ -42,16 +42,19 @@ def _objects() -> ObjectStore:
     return ObjectStore()
 
 
-def upload_from_record(record: S3EventRecord) -> SourceObject:
+# S3 notification records are read as plain dicts: the few fields used here do not
+# justify Powertools' data classes, whose package import costs every cold start.
+def upload_from_record(record: Mapping[str, Any]) -> SourceObject:
     """The uploaded object an S3 event record names (keys arrive URL-encoded, '+' for spaces)."""
-    obj = record.s3.get_object
+    s3 = record["s3"]
+    obj = s3["object"]
     size = obj.get("size")
     return SourceObject(
-        bucket=record.s3.bucket.name,
-        key=unquote_plus(obj.key),
-        version_id=obj.version_id or None,
+        bucket=s3["bucket"]["name"],
+        key=unquote_plus(obj["key"]),
+        version_id=obj.get("versionId") or None,
         sequencer=obj.get("sequencer") or None,
-        event_time=record.event_time,
+        event_time=record["eventTime"],
         size=int(size) if size is not None else None,
     )
 
@@ -69,9 +72,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     store, objects = _store(settings.table_name), _objects()
     outcomes: list[dict[str, Any]] = []
     transient: list[TransientError] = []
-    for record in S3Event(event).records:
-        if not record.event_name.startswith("ObjectCreated:"):
-            logger.debug("ignoring record", extra={"event_name": record.event_name})
+    for record in event["Records"]:
+        event_name: str = record["eventName"]
+        if not event_name.startswith("ObjectCreated:"):
+            logger.debug("ignoring record", extra={"event_name": event_name})
             continue
         try:
             upload = upload_from_record(record)

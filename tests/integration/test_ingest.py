@@ -9,7 +9,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from moto.core.botocore_stubber import BotocoreStubber
 
-from functions.ingest.app import lambda_handler
+from functions.ingest.app import lambda_handler, upload_from_record
 from stoppress.adapters import clients
 from stoppress.adapters.articles_table import ArticleStore
 from stoppress.adapters.objects import ObjectStore
@@ -197,6 +197,36 @@ def test_late_event_after_identical_reupload_is_still_stale(
 def test_test_event_is_ignored(table: str) -> None:
     event = json.loads((ROOT / "events" / "s3-test-event.json").read_text())
     assert lambda_handler(event, LambdaContext()) == {"records": 0, "ignored": "s3:TestEvent"}
+
+
+def test_a_record_reads_as_the_decoded_upload_with_optional_fields_absent() -> None:
+    record = {
+        "eventName": "ObjectCreated:Put",
+        "eventTime": "2026-11-27T01:02:03.456Z",
+        "s3": {
+            "bucket": {"name": "news"},
+            "object": {"key": "articles/A+b%2Bc%C3%A9.txt"},
+        },
+    }
+    upload = upload_from_record(record)
+    assert (upload.bucket, upload.key) == ("news", "articles/A b+cé.txt")
+    assert (upload.version_id, upload.sequencer, upload.size) == (None, None, None)
+    record["s3"]["object"].update(versionId="v1", sequencer="00A1", size=12)
+    upload = upload_from_record(record)
+    assert (upload.version_id, upload.sequencer, upload.size) == ("v1", "00A1", 12)
+
+
+def test_other_records_are_skipped_and_malformed_ones_counted(
+    s3: Any, bucket: str, store: ArticleStore
+) -> None:
+    event = s3_event(put(s3, bucket, KEY, STORY))
+    good = event["Records"][0]
+    removed = {**good, "eventName": "ObjectRemoved:Delete"}
+    malformed = {"eventName": "ObjectCreated:Put", "eventTime": good["eventTime"]}
+    event["Records"] = [removed, malformed, good]
+    result = lambda_handler(event, LambdaContext())
+    assert (result["records"], statuses(result)) == (1, ["stored"])
+    assert history(store) == [(1, "new", "all")]
 
 
 def test_bad_files_are_rejected_and_recorded_while_the_good_one_is_stored(

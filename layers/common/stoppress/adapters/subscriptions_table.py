@@ -9,12 +9,15 @@ changed since.
 Writes go through one transaction conditioned on the SUB item being unchanged
 since it was read (its ``updated_at``), so two concurrent writers for the same
 endpoint cannot leave stray memberships behind; the loser re-reads and retries.
+
+Only SendFunction reads members, so the push job models they are returned as
+are imported on the first read rather than at every importer's cold start.
 """
 
 import hmac
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -22,8 +25,10 @@ from botocore.exceptions import ClientError
 from stoppress.adapters import clients
 from stoppress.errors import ForbiddenError, TransientError
 from stoppress.keys import SUB_SK, shard_of, subscription_pk, topic_member_sk, topic_pk
-from stoppress.push.jobs import Recipient
 from stoppress.subscriptions.model import Subscription
+
+if TYPE_CHECKING:
+    from stoppress.push.jobs import Recipient
 
 SUBSCRIPTION_TYPE: Final = "subscription"
 WRITE_ATTEMPTS: Final = 4
@@ -92,7 +97,9 @@ def member_to_item(subscription: Subscription, topic: str, shard: int) -> dict[s
     }
 
 
-def member_from_item(item: Mapping[str, Any]) -> Recipient:
+def member_from_item(item: Mapping[str, Any]) -> "Recipient":
+    from stoppress.push.jobs import Recipient
+
     return Recipient(
         sub_id=item["sub_id"],
         endpoint=item["endpoint"],
@@ -167,7 +174,7 @@ class SubscriptionStore:
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
         start_after: str | None = None,
-    ) -> Iterator[list[Recipient]]:
+    ) -> Iterator[list["Recipient"]]:
         """Pages of a topic shard's members, in sub id order, one Query per page.
 
         ``start_after`` is a sub id: resume after it (a retry or a split job).

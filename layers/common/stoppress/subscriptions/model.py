@@ -5,6 +5,10 @@ the endpoint rules (DESIGN.md §5, with the settings passed as validation
 context), keys that decode to a real P-256 point and a 16-byte auth secret, and
 a bounded list of known topic forms. Keys are normalised to unpadded base64url
 so every reader of the table sees one spelling.
+
+Import cost: the models build their validators on first use (``defer_build``)
+and cryptography is imported only when a key is checked, so a handler that
+imports this module but serves a request needing neither does not pay for them.
 """
 
 import base64
@@ -12,7 +16,6 @@ import re
 from datetime import datetime
 from typing import Annotated, Final
 
-from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -56,6 +59,8 @@ def _p256_public_key(value: str) -> str:
     raw = decode_base64url(value)
     if len(raw) != P256_POINT_LENGTH or raw[0] != 0x04:
         raise ValueError("must be a 65-byte uncompressed P-256 point")
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     try:
         ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
     except ValueError as e:
@@ -88,7 +93,7 @@ Endpoint = Annotated[str, Field(min_length=1, max_length=MAX_ENDPOINT_LENGTH)]
 
 class _Request(BaseModel):
     # Browsers and future clients may send more than we read; ignore it rather than fail.
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
 
 class PushKeys(_Request):
@@ -134,7 +139,7 @@ class UnsubscribeRequest(_Request):
 class Subscription(BaseModel):
     """A stored subscription: the domain view of the table's SUB item."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     sub_id: SubscriptionId
     endpoint: str
