@@ -35,6 +35,7 @@ Prints a table and writes ``benchmarks/results/fanout.json``.
 from __future__ import annotations
 
 import argparse
+import bisect
 import json
 import multiprocessing as mp
 import os
@@ -205,6 +206,7 @@ def _moto_table(table_name: str) -> Any:
 
 
 _partition = threading.local()
+_sorted_keys: dict[int, tuple[int, list[Any]]] = {}
 
 
 def index_moto_queries() -> None:
@@ -236,16 +238,34 @@ def index_moto_queries() -> None:
         #             scan_index_forward, projection_expressions, index_name, ...)
         index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
         if index_name is None and hash_key is not None and self.range_key_attr:
-            items: Any = self.items.get(hash_key, {}).values()
+            # moto sorts the partition and walks past every earlier item on each page:
+            # hand it the page's items (and one more, so it sees there is a next page)
+            # in order, from a sort kept while the partition's size is unchanged.
+            part = self.items.get(hash_key, {})
+            cached = _sorted_keys.get(id(part))
+            if cached is None or cached[0] != len(part):
+                cached = _sorted_keys[id(part)] = (len(part), sorted(part))
+            keys = cached[1]
+            limit = args[2] if len(args) > 2 else None
             start = args[3] if len(args) > 3 else None
             forward = args[4] if len(args) > 4 else True
+            low, high = 0, len(keys)
             if start and self.range_key_attr in start:
-                # moto walks past every earlier item of the partition on each page.
                 after = DynamoType(start[self.range_key_attr])
-                items = [
-                    i for i in items if (i.range_key > after if forward else i.range_key < after)
-                ]
-            _partition.items = (self, items)
+                if forward:
+                    low = bisect.bisect_right(keys, after)
+                else:
+                    high = bisect.bisect_left(keys, after)
+            if limit:
+                low, high = (
+                    (low, min(high, low + limit + 1))
+                    if forward
+                    else (
+                        max(low, high - limit - 1),
+                        high,
+                    )
+                )
+            _partition.items = (self, [part[k] for k in keys[low:high]])
         try:
             return stock_query(self, hash_key, *args, **kwargs)
         finally:
