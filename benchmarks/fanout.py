@@ -5,31 +5,36 @@
 What it does, in order:
 
 1. starts the local stack in this process (``stoppress_dev.stack.LocalStack``:
-   moto server, the template's table/queues, the four handlers wired as Lambda
+   moto server, the template's table/queues, the handlers wired as Lambda
    wires them; SendFunction runs one invocation at a time, i.e. ONE sender);
 2. starts the push-service simulator (``stoppress_dev.pushservice``) in its own
    process with ``--latency-ms`` per answer; it verifies every VAPID token,
    decrypts every ``--decrypt-every``-th message and records each accepted push
-   per endpoint;
-3. writes the subscribers straight into the table with BatchWriteItem: the SUB
-   item and the ``all`` TOPIC member item of each, built by the
-   SubscriptionStore's own mapping functions (``subscription_to_item``,
-   ``member_to_item``), sharded with ``keys.shard_of``; every subscriber is a
-   simulated browser with its own P-256 key pair and auth secret (generating
-   one costs about 25 µs here, so no key pool is needed);
-4. waits for the stack to settle (the table stream carries every seeded item;
-   the notify filter drops them), uploads one new article through the stack's
-   AWS endpoint with boto3 and waits until every subscriber got its push;
-5. reports upload→first push and upload→last push (wall clock of the
-   simulator's accept time), jobs and shards, pushes per endpoint (duplicates
-   and missing must be 0), the sender's memory (RSS growth of this process
-   during send invocations, sampled every 10 ms, over the RSS just before the
-   first one), and moto's share: the number and total time of the member
-   Query calls the send path made. moto's Query scans the whole table for
-   every page (O(items in table) per call), so on the local stack it, not the
-   sender, sets the pace; see docs/scaling.md.
+   per endpoint. Every subscriber is a simulated browser with its own P-256 key
+   pair and auth secret (one costs about 25 µs to make, so no key pool);
+3. writes the SUB item and the ``all`` TOPIC member item of each subscriber,
+   built by the SubscriptionStore's own mapping functions
+   (``subscription_to_item``, ``member_to_item``) and sharded with
+   ``keys.shard_of``, into moto's table in this process (``--seed-api`` sends
+   them with BatchWriteItem instead, see ``seed_direct`` for why not by default);
+4. uploads one new article through the stack's AWS endpoint with boto3 and
+   waits until every subscriber got its push;
+5. reports upload→first and upload→last push (the simulator's accept times),
+   jobs and shards, pushes per endpoint (duplicates and missing must be 0), the
+   member Query pages the send path made and the time moto took to answer
+   them, and memory: the stack process's RSS growth while send invocations run
+   (moto's work included), and then a clean figure, SendFunction's handler run
+   in a fresh process on ONE job holding the whole audience (``--probe-members``),
+   whose peak RSS is what Lambda reports as "Max Memory Used".
 
-Prints a table and writes ``benchmarks/results/fanout.json``.
+moto is the slow part, not the sender: its Query scans the whole table and
+sorts the partition for every page, and every transaction deep-copies the
+table. ``index_moto_queries`` and ``share_seeded_partitions_in_backups`` work
+around that for this run (same results, less work); ``--stock-moto`` turns them
+off (ingest then times out above some tens of thousands of subscribers).
+
+Prints a table and writes ``benchmarks/results/fanout.json``; exits 1 on any
+duplicate, missing push or pipeline error.
 """
 
 from __future__ import annotations
@@ -407,7 +412,10 @@ PROBE_ARTICLE = "fanout-memory-probe"
 def _probe(conn: Any, record: dict[str, Any], memory_mb: int, timeout_s: float) -> None:
     """Run SendFunction's handler on one job in a fresh process, as one Lambda instance would."""
     from functions.send.app import lambda_handler
+    from stoppress.observability import logger
     from stoppress_dev.lambda_events import LambdaContext
+
+    logger.setLevel("WARNING")
 
     loaded_mb = _rss_mb()
     context = LambdaContext(
