@@ -759,14 +759,17 @@ class LocalStack:
             for shard_id, iterator in list(iterators.items()):
                 if iterator is None:
                     continue
-                resp = streams.get_records(ShardIterator=iterator, Limit=min(batch_size, 1000))
+                # Like Lambda: read up to 1,000 records, filter them, then batch what passes.
+                resp = streams.get_records(ShardIterator=iterator, Limit=1000)
                 iterators[shard_id] = resp.get("NextShardIterator")
                 records = resp.get("Records", [])
                 if records:
                     got = True
                     self._busy["stream"] = True
                     try:
-                        self._deliver_stream_records(records, stream_arn, shard_id, patterns)
+                        self._deliver_stream_records(
+                            records, stream_arn, shard_id, patterns, batch_size
+                        )
                     finally:
                         self._worked()
                         self._busy["stream"] = False
@@ -775,7 +778,12 @@ class LocalStack:
                 self._stop.wait(POLL_INTERVAL)
 
     def _deliver_stream_records(
-        self, records: list[dict[str, Any]], stream_arn: str, shard_id: str, patterns: list[str]
+        self,
+        records: list[dict[str, Any]],
+        stream_arn: str,
+        shard_id: str,
+        patterns: list[str],
+        batch_size: int,
     ) -> None:
         shaped = [lambda_events.stream_record(r, stream_arn, self.region) for r in records]
         passing = []
@@ -787,8 +795,10 @@ class LocalStack:
                 # Reported from the stream, not after ingest returns, so the lines keep
                 # the pipeline's order: this version, then its jobs.
                 self._emit(_version_step(record, filtered=not passes))
-        if not passing:
-            return
+        for start in range(0, len(passing), max(1, batch_size)):
+            self._invoke_notify(passing[start : start + batch_size], stream_arn, shard_id)
+
+    def _invoke_notify(self, passing: list[dict[str, Any]], stream_arn: str, shard_id: str) -> None:
         source = _props("NotifyFunction").get("Events", {}).get("VersionStream", {})
         retries = self._number(source.get("Properties", {}).get("MaximumRetryAttempts"), 3)
         error: HandlerError | None = None
