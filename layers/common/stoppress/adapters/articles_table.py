@@ -21,23 +21,13 @@ from stoppress.adapters.article_items import (
     version_from_item,
     version_to_item,
 )
+from stoppress.adapters.aws_errors import error_code, is_transient
 from stoppress.articles.model import Head, SourceObject, Version
 from stoppress.errors import TransientError, VersionConflictError
 from stoppress.keys import HEAD_SK, VERSION_SK_PREFIX, article_pk, rejection_pk, version_sk
 
 REJECTION_TTL: Final = timedelta(days=30)
 
-_TRANSIENT_CODES: Final = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-        "TransactionInProgressException",
-        "LimitExceededException",
-    }
-)
 # Per-item reasons inside a cancelled transaction.
 _CONFLICT_REASONS: Final = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
 _TRANSIENT_REASONS: Final = frozenset(
@@ -58,10 +48,8 @@ def _from_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
 
 def _transient_or_raise(error: ClientError, action: str) -> None:
     """Raise ``TransientError`` for errors worth retrying; return for anything else."""
-    code = error.response.get("Error", {}).get("Code", "")
-    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-    if code in _TRANSIENT_CODES or status >= 500:
-        raise TransientError(f"{action}: {code or status}") from error
+    if is_transient(error):
+        raise TransientError(f"{action}: {error_code(error)}") from error
 
 
 class ArticleStore:

@@ -11,19 +11,11 @@ from typing import Any, Final
 from botocore.exceptions import ClientError
 
 from stoppress.adapters import clients
+from stoppress.adapters.aws_errors import error_code, is_transient
 from stoppress.errors import TransientError
 from stoppress.keys import article_pk, delivery_sk
 
 DELIVERY_TYPE: Final = "delivery"
-_TRANSIENT_CODES: Final = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "RequestLimitExceeded",
-        "ThrottlingException",
-        "InternalServerError",
-        "ServiceUnavailable",
-    }
-)
 
 
 class DeliveryStats:
@@ -67,9 +59,8 @@ class DeliveryStats:
                 },
             )
         except ClientError as e:
-            code = e.response.get("Error", {}).get("Code", "")
-            if code in _TRANSIENT_CODES:
-                raise TransientError(f"delivery stats update failed: {code}") from e
+            if is_transient(e):
+                raise TransientError(f"delivery stats update failed: {error_code(e)}") from e
             raise
 
     def get(self, article_id: str, version: int) -> dict[str, Any] | None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Final
 from botocore.exceptions import ClientError
 
 from stoppress.adapters import clients
+from stoppress.adapters.aws_errors import error_code, is_transient
 from stoppress.errors import NotFoundError, TransientError
 from stoppress.keys import article_pk, job_claim_sk
 
@@ -22,21 +23,10 @@ if TYPE_CHECKING:
 CLAIM_LIFETIME: Final = timedelta(days=7)
 CLAIM_TYPE: Final = "job_claim"
 
-_TRANSIENT_CODES: Final = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "RequestLimitExceeded",
-        "ThrottlingException",
-        "InternalServerError",
-        "ServiceUnavailable",
-        "TransactionConflictException",
-    }
-)
-
 
 def _map_client_error(e: ClientError, table_name: str) -> Exception:
-    code = e.response.get("Error", {}).get("Code", "")
-    if code in _TRANSIENT_CODES:
+    code = error_code(e)
+    if is_transient(e):
         return TransientError(f"job claim write failed: {code}")
     if code == "ResourceNotFoundException":
         return NotFoundError(f"table {table_name} does not exist")

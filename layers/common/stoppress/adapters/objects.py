@@ -6,12 +6,10 @@ from typing import Any, Final
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError, IncompleteReadError
 
 from stoppress.adapters import clients
+from stoppress.adapters.aws_errors import error_code, is_transient
 from stoppress.errors import ArticleParseError, NotFoundError, TransientError
 
 _MISSING_CODES: Final = frozenset({"NoSuchKey", "NoSuchVersion", "NoSuchBucket", "404"})
-_TRANSIENT_CODES: Final = frozenset(
-    {"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "503", "500"}
-)
 
 
 class ObjectTooLargeError(ArticleParseError):
@@ -58,15 +56,13 @@ class ObjectStore:
                 )
             data = body.read()
         except ClientError as e:
-            error = e.response.get("Error", {})
-            code = str(error.get("Code", ""))
-            status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            code = error_code(e)
             if code in _MISSING_CODES:
                 raise NotFoundError(
                     f"s3://{bucket}/{key} ({version_id or 'latest'}): {code}"
                 ) from e
-            if code in _TRANSIENT_CODES or status >= 500:
-                raise TransientError(f"get_object s3://{bucket}/{key}: {code or status}") from e
+            if is_transient(e):
+                raise TransientError(f"get_object s3://{bucket}/{key}: {code}") from e
             raise
         except (ConnectionError, HTTPClientError, IncompleteReadError) as e:
             raise TransientError(f"get_object s3://{bucket}/{key}: {e}") from e

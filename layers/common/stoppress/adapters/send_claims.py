@@ -20,6 +20,7 @@ from typing import Any, Final
 from botocore.exceptions import ClientError
 
 from stoppress.adapters import clients
+from stoppress.adapters.aws_errors import error_code, is_transient
 from stoppress.errors import TransientError
 from stoppress.keys import article_pk
 from stoppress.push.jobs import PushJob
@@ -31,15 +32,6 @@ CLAIM_LIFETIME_SECONDS: Final = 15 * 24 * 3600
 DEFAULT_LEASE_SECONDS: Final = 120
 SENDING: Final = "sending"
 DONE: Final = "done"
-_TRANSIENT_CODES: Final = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "RequestLimitExceeded",
-        "ThrottlingException",
-        "InternalServerError",
-        "ServiceUnavailable",
-    }
-)
 
 
 class LeaseLostError(TransientError):
@@ -100,7 +92,7 @@ class SendClaims:
                 ReturnValues="ALL_NEW",
             )
         except ClientError as e:
-            if _code(e) != "ConditionalCheckFailedException":
+            if error_code(e) != "ConditionalCheckFailedException":
                 raise _mapped(e) from e
             current = self._client.get_item(
                 TableName=self._table_name, Key=self._key(job, key), ConsistentRead=True
@@ -159,16 +151,12 @@ class SendClaims:
                 ExpressionAttributeValues={**values, ":owner": {"S": self._owner}},
             )
         except ClientError as e:
-            if _code(e) == "ConditionalCheckFailedException":
+            if error_code(e) == "ConditionalCheckFailedException":
                 raise LeaseLostError(f"push job {key} was taken over") from e
             raise _mapped(e) from e
 
 
-def _code(e: ClientError) -> str:
-    return str(e.response.get("Error", {}).get("Code", ""))
-
-
 def _mapped(e: ClientError) -> Exception:
-    if _code(e) in _TRANSIENT_CODES:
-        return TransientError(f"send claim update failed: {_code(e)}")
+    if is_transient(e):
+        return TransientError(f"send claim update failed: {error_code(e)}")
     return e

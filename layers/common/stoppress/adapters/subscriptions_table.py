@@ -23,6 +23,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from stoppress.adapters import clients
+from stoppress.adapters.aws_errors import error_code, is_transient
 from stoppress.errors import ForbiddenError, TransientError
 from stoppress.keys import SUB_SK, shard_of, subscription_pk, topic_member_sk, topic_pk
 from stoppress.subscriptions.model import Subscription
@@ -34,17 +35,6 @@ SUBSCRIPTION_TYPE: Final = "subscription"
 WRITE_ATTEMPTS: Final = 4
 DEFAULT_PAGE_SIZE: Final = 500
 
-_TRANSIENT_CODES: Final = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-        "TransactionConflictException",
-        "TransactionInProgressException",
-    }
-)
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -131,9 +121,8 @@ def _is_condition_failure(error: ClientError) -> bool:
 
 
 def _raise_mapped(error: ClientError, what: str) -> None:
-    code = error.response.get("Error", {}).get("Code")
-    if code in _TRANSIENT_CODES:
-        raise TransientError(f"{what}: {code}") from error
+    if is_transient(error):
+        raise TransientError(f"{what}: {error_code(error)}") from error
     raise error
 
 
