@@ -74,6 +74,11 @@ def job_claim_sk(number: int, topic: str, shard: int) -> str:
     return f"JOB#{number:06d}#{topic}#{shard}"
 
 
+def send_claim_sk(number: int, job_key: str) -> str:
+    """A sender's lease on one job; ``job_key`` is the job id, plus the part when a job is split."""
+    return f"SEND#{number:06d}#{job_key}"
+
+
 def subscription_pk(sub_id: str) -> str:
     return f"SUB#{sub_id}"
 

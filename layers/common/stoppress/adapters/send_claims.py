@@ -22,7 +22,7 @@ from botocore.exceptions import ClientError
 from stoppress.adapters import clients
 from stoppress.adapters.aws_errors import error_code, is_transient
 from stoppress.errors import TransientError
-from stoppress.keys import article_pk
+from stoppress.keys import article_pk, send_claim_sk
 from stoppress.push.jobs import PushJob
 from stoppress.push.sending import Claim, JobInProgressError
 
@@ -36,11 +36,6 @@ DONE: Final = "done"
 
 class LeaseLostError(TransientError):
     """Another sender took this job over (our lease ran out); stop sending it."""
-
-
-def send_claim_sk(version: int, key: str) -> str:
-    """Sort key of a send claim; ``key`` is the job id, plus the part when a job is split."""
-    return f"SEND#{version:06d}#{key}"
 
 
 class SendClaims:
