@@ -24,8 +24,9 @@ browser-deps:
 lint: $(BIN)/stoppress
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/cfn-lint template.yaml
-	$(BIN)/checkov --quiet --compact --framework cloudformation -f template.yaml
+	$(BIN)/checkov --quiet --compact --skip-download --framework cloudformation -f template.yaml
 
 pytest: $(BIN)/stoppress
 	$(BIN)/pytest
