@@ -330,7 +330,7 @@ def share_seeded_partitions_in_backups() -> None:
 
 
 def _subscription(info: Mapping[str, Any], now: datetime) -> Any:
-    from stoppress.keys import TOPIC_ALL, subscription_id
+    from stoppress.contracts.keys import TOPIC_ALL, subscription_id
     from stoppress.subscriptions.model import Subscription
 
     return Subscription(
@@ -346,8 +346,8 @@ def _subscription(info: Mapping[str, Any], now: datetime) -> Any:
 
 def _items(info: Mapping[str, Any], shards: int, now: datetime) -> list[dict[str, Any]]:
     """The SUB item and the ``all`` member item, as SubscriptionStore.put writes them."""
-    from stoppress.adapters.subscriptions_table import member_to_item, subscription_to_item
-    from stoppress.keys import TOPIC_ALL, shard_of
+    from stoppress.contracts.keys import TOPIC_ALL, shard_of
+    from stoppress.subscriptions.table import member_to_item, subscription_to_item
 
     sub = _subscription(info, now)
     shard = shard_of(sub.sub_id, shards)
@@ -412,7 +412,7 @@ PROBE_ARTICLE = "fanout-memory-probe"
 def _probe(conn: Any, record: dict[str, Any], memory_mb: int, timeout_s: float) -> None:
     """Run SendFunction's handler on one job in a fresh process, as one Lambda instance would."""
     from functions.send.app import lambda_handler
-    from stoppress.observability import logger
+    from stoppress.core.observability import logger
     from stoppress_dev.lambda_events import LambdaContext
 
     logger.setLevel("WARNING")
@@ -452,14 +452,14 @@ def memory_probe(
     invocation: interpreter, boto3, aiohttp and the pages in flight. Run after
     the fan-out is counted (these subscribers get a second push).
     """
-    from stoppress.keys import article_topic
-    from stoppress.push.jobs import PushJob
+    from stoppress.contracts.jobs import PushJob
+    from stoppress.contracts.keys import article_topic
 
     topic = article_topic(PROBE_ARTICLE)
     table = _moto_table(table_name)
     from boto3.dynamodb.types import TypeSerializer
 
-    from stoppress.adapters.subscriptions_table import member_to_item
+    from stoppress.subscriptions.table import member_to_item
 
     serializer = TypeSerializer()
     now = datetime.now(UTC)
@@ -495,7 +495,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     import boto3
 
-    from stoppress.adapters import clients
+    from stoppress.aws import clients
     from stoppress_dev.http_front import SAMPLES
     from stoppress_dev.stack import LocalStack
 

@@ -213,7 +213,7 @@ def measure_throughput(count: int, *, stock_moto: bool = False) -> list[dict[str
     from moto import mock_aws
 
     from functions.ingest.app import lambda_handler
-    from stoppress.adapters import clients
+    from stoppress.aws import clients
     from stoppress_dev.template import create_table_kwargs
     from tests.integration.s3_events import LambdaContext, put, s3_event
 

@@ -18,7 +18,7 @@ process (so peak RSS and CPU time are its own):
   shared aiohttp client and the cached VAPID header; no moto;
 - ``encrypt only``: pywebpush's ``WebPusher.encode`` per message, the CPU
   floor of any correct sender (a fresh ECDH key per message), and next to it
-  the leaner ``stoppress.push.encryption.encrypt`` the sender uses.
+  the leaner ``stoppress.webpush.encryption.encrypt`` the sender uses.
 
 Prints a table and writes ``benchmarks/results/sender.json``.
 """
@@ -177,7 +177,7 @@ class _MemoryMembers:
     def members(
         self, topic: str, shard: int, *, page_size: int, start_after: str | None = None
     ) -> Iterator[list[Any]]:
-        from stoppress.adapters.subscriptions_table import member_from_item
+        from stoppress.subscriptions.table import member_from_item
 
         items = self._items
         if start_after is not None:
@@ -192,7 +192,7 @@ class _MemoryMembers:
 
 class _NoClaims:
     def claim(self, job: Any, key: str) -> Any:
-        from stoppress.push.sending import Claim
+        from stoppress.send.service import Claim
 
         return Claim()
 
@@ -247,14 +247,14 @@ def _ours(
 ) -> PhaseResult:
     import tempfile
 
-    from stoppress.adapters.push_http import AiohttpPushClient
-    from stoppress.keys import subscription_id
-    from stoppress.push.jobs import PushJob
-    from stoppress.push.parallel import send_in_parts
-    from stoppress.push.payload import topic_header
-    from stoppress.push.sending import DeliveryReport, SendOptions, SendPart, send_job
-    from stoppress.push.vapid import VapidAuthorizer
-    from stoppress.settings import PushEndpointSettings
+    from stoppress.contracts.jobs import PushJob
+    from stoppress.contracts.keys import subscription_id
+    from stoppress.core.settings import PushEndpointSettings
+    from stoppress.send.parallel import send_in_parts
+    from stoppress.send.push_http import AiohttpPushClient
+    from stoppress.send.service import DeliveryReport, SendOptions, SendPart, send_job
+    from stoppress.webpush.headers import topic_header
+    from stoppress.webpush.vapid import VapidAuthorizer
 
     items = [
         {
@@ -353,7 +353,7 @@ def _encrypt_only(infos: Sequence[Mapping[str, Any]], latency_ms: float) -> Phas
 
 
 def _our_encrypt_only(infos: Sequence[Mapping[str, Any]], latency_ms: float) -> PhaseResult:
-    from stoppress.push.encryption import encrypt
+    from stoppress.webpush.encryption import encrypt
 
     data = json.dumps(sample_payload()).encode()
     cpu0, t0 = time.process_time(), time.perf_counter()

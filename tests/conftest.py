@@ -6,8 +6,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from stoppress.adapters import clients
-from stoppress.settings import load_settings
+from stoppress.aws import clients
+from stoppress.core.settings import load_settings
 from stoppress_dev.template import create_table_kwargs
 
 REGION = "us-east-1"

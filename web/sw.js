@@ -1,7 +1,7 @@
 /*
  * stoppress service worker: shows article notifications and opens the article on click.
  *
- * The push payload (DESIGN.md §6) follows the declarative Web Push shape:
+ * The push payload (docs/design.md, "Contracts") follows the declarative Web Push shape:
  *   {"web_push": 8030,
  *    "notification": {"title", "body", "navigate", "tag", "timestamp", "lang"},
  *    "article": {"id", "version", "change": "new" | "update"}}

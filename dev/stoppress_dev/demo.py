@@ -24,8 +24,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
-from stoppress.keys import TOPIC_ALL, article_id_from_key, article_topic
-from stoppress.push.payload import article_tag, topic_header
+from stoppress.contracts.keys import TOPIC_ALL, article_id_from_key, article_topic
+from stoppress.contracts.payload import article_tag
+from stoppress.webpush.headers import topic_header
 from stoppress_dev.http_front import SAMPLES
 from stoppress_dev.pushservice import PushService, Subscriber
 from stoppress_dev.stack import LocalStack, PipelineStep

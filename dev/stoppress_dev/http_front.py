@@ -213,7 +213,7 @@ class HttpFront:
 def _sample_article(article_id: str) -> dict[str, Any] | None:
     """Render a sample file before it was uploaded, so the demo page works on a fresh stack."""
     from stoppress.articles.parse import parse_article
-    from stoppress.errors import ArticleParseError
+    from stoppress.core.errors import ArticleParseError
 
     for path in sorted(SAMPLES.glob(f"{article_id}.*")):
         if path.suffix.lower() not in (".txt", ".md", ".html", ".htm"):

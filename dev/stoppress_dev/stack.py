@@ -337,8 +337,8 @@ class LocalStack:
         from aws_lambda_powertools.utilities import parameters
         from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
 
-        from stoppress.adapters import clients
-        from stoppress.settings import load_settings
+        from stoppress.aws import clients
+        from stoppress.core.settings import load_settings
 
         clients.reset()
         load_settings.cache_clear()
@@ -353,7 +353,7 @@ class LocalStack:
                 os.environ[k] = v
         self._saved_env.clear()
         if self._saved_log_level is not None:
-            from stoppress.observability import logger
+            from stoppress.core.observability import logger
 
             logger.setLevel(self._saved_log_level)
             self._saved_log_level = None
@@ -451,7 +451,7 @@ class LocalStack:
         env.setdefault("POWERTOOLS_METRICS_NAMESPACE", "stoppress")
         if self.quiet_handlers:
             env["POWERTOOLS_METRICS_DISABLED"] = "true"
-            from stoppress.observability import logger
+            from stoppress.core.observability import logger
 
             self._saved_log_level = logger.log_level
             logger.setLevel(logging.WARNING)
@@ -545,7 +545,7 @@ class LocalStack:
             finally:
                 if self.quiet_handlers:
                     # Metrics are disabled, and a disabled flush keeps what it would print.
-                    from stoppress.observability import metrics
+                    from stoppress.core.observability import metrics
 
                     metrics.clear_metrics()
                 elapsed = time.monotonic() - started
@@ -679,7 +679,7 @@ class LocalStack:
                 self._emit(step)
 
     def _article_snapshot(self, key: str) -> tuple[str | None, int, int]:
-        from stoppress.keys import article_id_from_key, article_pk, rejection_pk
+        from stoppress.contracts.keys import article_id_from_key, article_pk, rejection_pk
 
         ddb = self._clients["dynamodb"]
         try:
@@ -727,7 +727,7 @@ class LocalStack:
         )
 
     def _latest_rejection(self, key: str) -> str:
-        from stoppress.keys import rejection_pk
+        from stoppress.contracts.keys import rejection_pk
 
         items = self._clients["dynamodb"].query(
             TableName=self.table_name,
@@ -880,7 +880,7 @@ class LocalStack:
         )
 
     def _report_jobs(self, records: list[dict[str, Any]]) -> None:
-        from stoppress.keys import article_pk
+        from stoppress.contracts.keys import article_pk
 
         for record in records:
             image = _plain(record["dynamodb"].get("NewImage", {}))
@@ -1026,7 +1026,7 @@ class LocalStack:
 
     def delivery_counts(self, article_id: str, number: int) -> dict[str, int]:
         """The DELIVERY#n counters send keeps for a version (zeros before any send)."""
-        from stoppress.keys import article_pk, delivery_sk
+        from stoppress.contracts.keys import article_pk, delivery_sk
 
         item = (
             self._clients["dynamodb"]
@@ -1082,7 +1082,7 @@ class LocalStack:
     # -- reading back ------------------------------------------------------------------------
 
     def version_item(self, article_id: str, number: int) -> dict[str, Any] | None:
-        from stoppress.keys import article_pk, version_sk
+        from stoppress.contracts.keys import article_pk, version_sk
 
         item = (
             self._clients["dynamodb"]
@@ -1097,7 +1097,7 @@ class LocalStack:
 
     def versions(self, article_id: str) -> list[dict[str, Any]]:
         """Every stored version of an article, oldest first (plain values)."""
-        from stoppress.keys import VERSION_SK_PREFIX, article_pk
+        from stoppress.contracts.keys import VERSION_SK_PREFIX, article_pk
 
         paginator = self._clients["dynamodb"].get_paginator("query")
         out: list[dict[str, Any]] = []
@@ -1113,7 +1113,7 @@ class LocalStack:
         return out
 
     def _latest_article(self, article_id: str) -> dict[str, Any] | None:
-        from stoppress.keys import article_pk
+        from stoppress.contracts.keys import article_pk
 
         if not re.fullmatch(r"[a-z0-9-]{1,120}", article_id):
             return None

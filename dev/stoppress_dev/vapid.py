@@ -2,7 +2,7 @@
 
 The private key goes to a SecureString parameter and never leaves this
 process otherwise; only the public key is printed. Formats (the functions read
-them back through ``stoppress.adapters.vapid_keys``):
+them back through ``stoppress.aws.vapid_keys``):
 
 - private: base64url, no padding, of the raw 32-byte P-256 private scalar;
 - public: base64url, no padding, of the 65-byte uncompressed point.
@@ -18,8 +18,8 @@ from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from stoppress.adapters import clients
-from stoppress.subscriptions.model import encode_base64url
+from stoppress.aws import clients
+from stoppress.core import base64url
 
 DEFAULT_PRIVATE_PARAMETER: Final = "/stoppress/vapid/private-key"
 DEFAULT_PUBLIC_PARAMETER: Final = "/stoppress/vapid/public-key"
@@ -34,7 +34,7 @@ def generate_vapid_keys() -> tuple[str, str]:
     key = ec.generate_private_key(ec.SECP256R1())
     private_raw = key.private_numbers().private_value.to_bytes(32, "big")
     public_raw = key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
-    return encode_base64url(private_raw), encode_base64url(public_raw)
+    return base64url.encode(private_raw), base64url.encode(public_raw)
 
 
 def _read(name: str, *, decrypt: bool) -> str | None:

@@ -16,13 +16,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from stoppress.adapters.articles_table import ArticleStore
-from stoppress.adapters.objects import ObjectStore
 from stoppress.articles.model import SourceObject
-from stoppress.errors import TransientError
-from stoppress.ingest import IngestOutcome, ingest_upload
-from stoppress.observability import logger, metrics, tracer
-from stoppress.settings import IngestSettings, load_settings
+from stoppress.core.errors import TransientError
+from stoppress.core.observability import logger, metrics, tracer
+from stoppress.core.settings import IngestSettings, load_settings
+from stoppress.ingest.articles_table import ArticleStore
+from stoppress.ingest.objects import ObjectStore
+from stoppress.ingest.service import IngestOutcome, ingest_upload
 
 _METRIC_BY_STATUS = {
     "stored": "VersionsStored",

@@ -13,14 +13,14 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from boto3.dynamodb.types import TypeDeserializer
 
-from stoppress.adapters.article_items import version_from_item
-from stoppress.adapters.job_claims import JobClaimStore
-from stoppress.adapters.push_queue import PushQueue
+from stoppress.articles.items import version_from_item
 from stoppress.articles.model import Audience
-from stoppress.keys import VERSION_SK_PREFIX
-from stoppress.notify import notify_version
-from stoppress.observability import logger, metrics, tracer
-from stoppress.settings import NotifySettings, load_settings
+from stoppress.aws.push_queue import PushQueue
+from stoppress.contracts.keys import VERSION_SK_PREFIX
+from stoppress.core.observability import logger, metrics, tracer
+from stoppress.core.settings import NotifySettings, load_settings
+from stoppress.notify.job_ledger import JobClaimStore
+from stoppress.notify.service import notify_version
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 _deserializer = TypeDeserializer()

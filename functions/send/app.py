@@ -16,28 +16,28 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
-from stoppress.adapters import clients, vapid_keys
-from stoppress.adapters.delivery_stats import DeliveryStats
-from stoppress.adapters.push_queue import PushQueue
-from stoppress.adapters.send_claims import SendClaims
-from stoppress.adapters.subscriptions_table import SubscriptionStore
-from stoppress.observability import logger, metrics, tracer
-from stoppress.push.jobs import PushJob
-from stoppress.push.parallel import send_in_parts
-from stoppress.push.sending import (
+from stoppress.aws import clients, vapid_keys
+from stoppress.aws.push_queue import PushQueue
+from stoppress.contracts.jobs import PushJob
+from stoppress.core.observability import logger, metrics, tracer
+from stoppress.core.settings import SendSettings, load_settings
+from stoppress.send.delivery_stats import DeliveryStats
+from stoppress.send.leases import SendClaims
+from stoppress.send.parallel import send_in_parts
+from stoppress.send.service import (
     HANDOFF_SECONDS,
     DeliveryReport,
     SendOptions,
     SendPart,
     send_job,
 )
-from stoppress.push.vapid import VapidAuthorizer
-from stoppress.settings import SendSettings, load_settings
+from stoppress.subscriptions.table import SubscriptionStore
+from stoppress.webpush.vapid import VapidAuthorizer
 
 if TYPE_CHECKING:
     import asyncio
 
-    from stoppress.adapters.push_http import AiohttpPushClient
+    from stoppress.send.push_http import AiohttpPushClient
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -61,7 +61,7 @@ def _runtime() -> _Runtime:
     # aiohttp (and its import time) belongs to this function only.
     import asyncio
 
-    from stoppress.adapters.push_http import AiohttpPushClient
+    from stoppress.send.push_http import AiohttpPushClient
 
     settings = load_settings(SenderSettings)
     return _Runtime(

@@ -1,4 +1,4 @@
-"""SubscribeFunction: the browser-facing HTTP API (DESIGN.md §6).
+"""SubscribeFunction: the browser-facing HTTP API (docs/design.md, "Contracts").
 
 GET /vapid-public-key, POST /subscriptions, DELETE /subscriptions. Errors are
 ``{"error": {"code", "message"}}`` with a 4xx status (503 when a dependency
@@ -21,22 +21,22 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field, ValidationError
 
-from stoppress.adapters import vapid_keys
-from stoppress.adapters.subscriptions_table import SubscriptionStore
-from stoppress.errors import (
+from stoppress.aws import vapid_keys
+from stoppress.core.errors import (
     ForbiddenError,
     InvalidSubscriptionError,
     NotFoundError,
     TransientError,
 )
-from stoppress.observability import logger, metrics, tracer
-from stoppress.settings import SubscribeSettings, load_settings
-from stoppress.subscriptions import service
-from stoppress.subscriptions.model import (
+from stoppress.core.observability import logger, metrics, tracer
+from stoppress.core.settings import SubscribeSettings, load_settings
+from stoppress.subscribe import service
+from stoppress.subscribe.requests import (
     ENDPOINT_SETTINGS,
     SubscribeRequest,
     UnsubscribeRequest,
 )
+from stoppress.subscriptions.table import SubscriptionStore
 
 # A real subscribe request is well under 1 KB; anything much larger is not one.
 MAX_BODY_BYTES: Final = 4096

@@ -17,7 +17,7 @@ from typing import Any
 import boto3
 import pytest
 
-from stoppress.keys import subscription_id
+from stoppress.contracts.keys import subscription_id
 from stoppress_dev.pushservice import PushService, Subscriber
 from stoppress_dev.stack import PROJECT_ROOT, LocalStack
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from rich.console import Console
 
-from stoppress.push.payload import topic_header
+from stoppress.webpush.headers import topic_header
 from stoppress_dev import demo
 
 

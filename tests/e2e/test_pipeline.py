@@ -16,7 +16,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from stoppress.push.payload import topic_header
+from stoppress.webpush.headers import topic_header
 from stoppress_dev.http_front import SAMPLES
 from stoppress_dev.pushservice import PushService, Subscriber
 from stoppress_dev.stack import LocalStack

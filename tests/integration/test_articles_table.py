@@ -6,12 +6,11 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from stoppress.adapters import clients
-from stoppress.adapters.article_items import head_for
-from stoppress.adapters.articles_table import ArticleStore
-from stoppress.adapters.objects import ObjectStore, ObjectTooLargeError
-from stoppress.articles.model import Audience, ChangeKind, SourceObject, Version
-from stoppress.errors import NotFoundError, TransientError, VersionConflictError
+from stoppress.articles.model import Audience, ChangeKind, SourceObject, Version, head_for
+from stoppress.aws import clients
+from stoppress.core.errors import NotFoundError, TransientError, VersionConflictError
+from stoppress.ingest.articles_table import ArticleStore
+from stoppress.ingest.objects import ObjectStore, ObjectTooLargeError
 
 WHEN = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 

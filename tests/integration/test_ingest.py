@@ -10,13 +10,13 @@ from botocore.awsrequest import AWSResponse
 from moto.core.botocore_stubber import BotocoreStubber
 
 from functions.ingest.app import lambda_handler, upload_from_record
-from stoppress.adapters import clients
-from stoppress.adapters.articles_table import ArticleStore
-from stoppress.adapters.objects import ObjectStore
 from stoppress.articles.model import Audience, ChangeKind, SourceObject
-from stoppress.errors import TransientError
-from stoppress.ingest import ingest_upload
-from stoppress.settings import IngestSettings, load_settings
+from stoppress.aws import clients
+from stoppress.core.errors import TransientError
+from stoppress.core.settings import IngestSettings, load_settings
+from stoppress.ingest.articles_table import ArticleStore
+from stoppress.ingest.objects import ObjectStore
+from stoppress.ingest.service import ingest_upload
 from tests.integration.s3_events import LambdaContext, Upload, put, s3_event
 
 ROOT = Path(__file__).resolve().parents[2]

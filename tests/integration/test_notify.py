@@ -13,12 +13,13 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from functions.notify.app import lambda_handler
-from stoppress.adapters.article_items import version_from_item, version_to_item
+from stoppress.articles.items import version_from_item, version_to_item
 from stoppress.articles.model import Audience, ChangeKind
-from stoppress.keys import article_pk
-from stoppress.push.jobs import PushJob
-from stoppress.push.payload import build_payload, topic_header
-from stoppress.settings import load_settings
+from stoppress.contracts.jobs import PushJob
+from stoppress.contracts.keys import article_pk
+from stoppress.core.settings import load_settings
+from stoppress.notify.payload import build_payload
+from stoppress.webpush.headers import topic_header
 from stoppress_dev.eventfilter import matches
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from stoppress.push.encryption import encrypt
+from stoppress.webpush.encryption import encrypt
 from stoppress_dev.pushservice import PushService, Subscriber
 
 

@@ -15,10 +15,10 @@ import boto3
 import pytest
 
 from functions.send import app
-from stoppress.adapters.delivery_stats import DeliveryStats
-from stoppress.adapters.subscriptions_table import SubscriptionStore
-from stoppress.keys import SUB_SK, subscription_id, subscription_pk, topic_pk
-from stoppress.push.jobs import PushJob
+from stoppress.contracts.jobs import PushJob
+from stoppress.contracts.keys import SUB_SK, subscription_id, subscription_pk, topic_pk
+from stoppress.send.delivery_stats import DeliveryStats
+from stoppress.subscriptions.table import SubscriptionStore
 from stoppress_dev.pushservice import PushService, Subscriber
 from stoppress_dev.vapid import store_vapid_keys
 

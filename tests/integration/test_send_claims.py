@@ -4,11 +4,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from stoppress.adapters.delivery_stats import DeliveryStats
-from stoppress.adapters.send_claims import LeaseLostError, SendClaims
-from stoppress.articles.model import Urgency
-from stoppress.push.jobs import PushJob
-from stoppress.push.sending import Claim, JobInProgressError
+from stoppress.contracts.jobs import PushJob
+from stoppress.send.delivery_stats import DeliveryStats
+from stoppress.send.leases import LeaseLostError, SendClaims
+from stoppress.send.service import Claim, JobInProgressError
+from stoppress.webpush.headers import Urgency
 
 
 class Clock:

@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from functions.subscribe.app import MAX_BODY_BYTES, lambda_handler
-from stoppress.adapters.subscriptions_table import SubscriptionStore
-from stoppress.keys import shard_of, subscription_id, topic_pk
+from stoppress.contracts.keys import shard_of, subscription_id, topic_pk
+from stoppress.subscriptions.table import SubscriptionStore
 from tests.unit.test_endpoints import HOSTILE_ENDPOINTS
 
 EVENTS = Path(__file__).parents[2] / "events"
@@ -346,9 +346,9 @@ def test_key_material_never_reaches_the_logs(
 
 
 def test_members_are_read_page_by_page(table: str, store: SubscriptionStore) -> None:
-    from stoppress.settings import PushEndpointSettings
-    from stoppress.subscriptions.model import SubscribeRequest
-    from stoppress.subscriptions.service import subscribe
+    from stoppress.core.settings import PushEndpointSettings
+    from stoppress.subscribe.requests import SubscribeRequest
+    from stoppress.subscribe.service import subscribe
 
     single = SubscriptionStore(table, topic_shards=1)
     browsers = [Browser.new(f"b{i}") for i in range(7)]

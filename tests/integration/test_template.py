@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from samtranslator.translator.transform import transform
 
-from stoppress.settings import IngestSettings, NotifySettings, SendSettings, SubscribeSettings
+from stoppress.core.settings import IngestSettings, NotifySettings, SendSettings, SubscribeSettings
 from stoppress_dev.template import PROJECT_ROOT, TEMPLATE_PATH, load_template
 
 NOTIFY_FILTER = (

@@ -5,9 +5,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from stoppress.adapters import vapid_keys
-from stoppress.errors import NotFoundError
-from stoppress.subscriptions.model import decode_base64url
+from stoppress.aws import vapid_keys
+from stoppress.core.base64url import decode as decode_base64url
+from stoppress.core.errors import NotFoundError
 from stoppress_dev.vapid import (
     VapidKeysExistError,
     generate_vapid_keys,

@@ -5,14 +5,14 @@ from decimal import Decimal
 
 import boto3.dynamodb.types as ddb_types
 
-from stoppress.adapters.article_items import (
-    head_for,
+from stoppress.articles.items import (
     head_from_item,
     head_to_item,
     version_from_item,
     version_to_item,
 )
-from stoppress.articles.model import Audience, ChangeKind, SourceObject, Urgency, Version
+from stoppress.articles.model import Audience, ChangeKind, SourceObject, Version, head_for
+from stoppress.webpush.headers import Urgency
 
 WHEN = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
 

@@ -1,7 +1,7 @@
 import pytest
 from botocore.exceptions import ClientError
 
-from stoppress.adapters.aws_errors import is_transient
+from stoppress.aws.errors import is_transient
 
 
 def client_error(code: str, status: int) -> ClientError:

@@ -9,8 +9,9 @@ from stoppress.articles.changes import (
     changed_word_count,
     classify_change,
 )
-from stoppress.articles.model import Article, Audience, ChangeKind, EditorOverrides, Urgency
+from stoppress.articles.model import Article, Audience, ChangeKind, EditorOverrides
 from stoppress.articles.normalise import content_hash
+from stoppress.webpush.headers import Urgency
 
 HEADLINE = "NATO resumes contacts with Russia"
 BODY = (

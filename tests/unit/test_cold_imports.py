@@ -56,7 +56,7 @@ def loaded_after_import(module: str, candidates: tuple[str, ...]) -> list[str]:
             "functions.subscribe.app",
             (
                 *SEND_ONLY,
-                "stoppress.push.jobs",
+                "stoppress.contracts.jobs",
                 "aws_lambda_powertools.utilities.parameters",
             ),
         ),
@@ -69,6 +69,6 @@ def test_handler_import_leaves_out_what_it_does_not_need(
 
 
 def test_the_check_sees_a_module_that_is_loaded() -> None:
-    assert loaded_after_import("stoppress.adapters.subscriptions_table", ("stoppress.keys",)) == [
-        "stoppress.keys"
+    assert loaded_after_import("stoppress.subscriptions.table", ("stoppress.contracts.keys",)) == [
+        "stoppress.contracts.keys"
     ]

@@ -9,7 +9,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from stoppress.push.encryption import MAX_PLAINTEXT, RECORD_SIZE, encrypt
+from stoppress.webpush.encryption import MAX_PLAINTEXT, RECORD_SIZE, encrypt
 
 
 def b64url(data: bytes) -> str:

@@ -2,9 +2,9 @@
 
 import pytest
 
-from stoppress.errors import InvalidSubscriptionError
-from stoppress.settings import PushEndpointSettings
-from stoppress.subscriptions.endpoints import MAX_ENDPOINT_LENGTH, validate_endpoint
+from stoppress.core.errors import InvalidSubscriptionError
+from stoppress.core.settings import PushEndpointSettings
+from stoppress.webpush.endpoints import MAX_ENDPOINT_LENGTH, validate_endpoint
 
 DEPLOYED = PushEndpointSettings()
 LOCAL = PushEndpointSettings(allow_loopback_endpoints=True)

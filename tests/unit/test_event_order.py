@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from stoppress.articles.model import SourceObject
-from stoppress.ingest import is_older
+from stoppress.ingest.service import is_older
 
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 

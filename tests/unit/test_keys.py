@@ -1,6 +1,6 @@
 import pytest
 
-from stoppress.keys import article_id_from_key, shard_of, subscription_id, version_sk
+from stoppress.contracts.keys import article_id_from_key, shard_of, subscription_id, version_sk
 
 
 @pytest.mark.parametrize(

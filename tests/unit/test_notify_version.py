@@ -5,12 +5,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from stoppress.adapters.push_queue import EnqueueError
 from stoppress.articles.model import Audience, ChangeKind, SourceObject, Version
-from stoppress.errors import TransientError
-from stoppress.notify import notify_version
-from stoppress.push.jobs import PushJob
-from stoppress.settings import NotifySettings
+from stoppress.contracts.jobs import EnqueueError, PushJob
+from stoppress.core.errors import TransientError
+from stoppress.core.settings import NotifySettings
+from stoppress.notify.service import notify_version
 
 CREATED = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 SETTINGS = NotifySettings(

@@ -7,7 +7,7 @@ import pytest
 
 from stoppress.articles.decoding import decode_article_bytes
 from stoppress.articles.parse import MAX_ARTICLE_BYTES, parse_article
-from stoppress.errors import ArticleParseError
+from stoppress.core.errors import ArticleParseError
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samplecontent" / "nato-resumes-contacts.txt"
 KEY = "articles/nato-resumes-contacts.txt"

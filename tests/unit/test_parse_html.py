@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from stoppress.articles.model import Audience, Urgency
+from stoppress.articles.model import Audience
 from stoppress.articles.parse import parse_article
-from stoppress.errors import ArticleParseError
+from stoppress.core.errors import ArticleParseError
+from stoppress.webpush.headers import Urgency
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samplecontent"
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from stoppress.articles.lead import SUMMARY_MAX_CHARS
 from stoppress.articles.model import Article
 from stoppress.articles.parse import parse_article
-from stoppress.errors import ArticleParseError
+from stoppress.core.errors import ArticleParseError
 
 KEYS = st.sampled_from(
     [

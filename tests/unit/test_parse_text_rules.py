@@ -92,7 +92,7 @@ def test_sniffed_markdown_parses_as_markdown() -> None:
 
 
 def test_a_key_with_no_usable_id_is_a_parse_error() -> None:
-    from stoppress.errors import ArticleParseError
+    from stoppress.core.errors import ArticleParseError
 
     with pytest.raises(ArticleParseError, match="rename the file"):
         parse_article(b"Headline\n\nBody", key="articles/___.txt")

@@ -10,14 +10,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from stoppress.articles.model import Audience, ChangeKind, SourceObject, Version
-from stoppress.push.payload import (
+from stoppress.contracts.payload import (
     ELLIPSIS,
     MAX_PAYLOAD_BYTES,
-    build_payload,
     encode_payload,
     shrink_payload,
-    topic_header,
 )
+from stoppress.notify.payload import build_payload
+from stoppress.webpush.headers import topic_header
 
 SITE = "https://news.example/"
 CREATED = datetime(2026, 11, 26, 9, 30, 15, 250000, tzinfo=UTC)

@@ -5,10 +5,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from stoppress.articles.model import Audience, ChangeKind, SourceObject, Urgency, Version
-from stoppress.push.jobs import PushJob
-from stoppress.push.payload import build_payload, topic_header
-from stoppress.push.planning import plan_fanout
+from stoppress.articles.model import Audience, ChangeKind, SourceObject, Version
+from stoppress.contracts.jobs import PushJob
+from stoppress.notify.payload import build_payload
+from stoppress.notify.planning import plan_fanout
+from stoppress.webpush.headers import Urgency, topic_header
 
 SITE = "https://news.example"
 CREATED = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)

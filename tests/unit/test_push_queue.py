@@ -7,10 +7,10 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from stoppress.adapters.push_queue import EnqueueError, PushQueue
 from stoppress.articles.model import Audience, ChangeKind, SourceObject, Version
-from stoppress.push.jobs import PushJob
-from stoppress.push.planning import plan_fanout
+from stoppress.aws.push_queue import PushQueue
+from stoppress.contracts.jobs import EnqueueError, PushJob
+from stoppress.notify.planning import plan_fanout
 
 URL = "https://sqs.us-east-1.amazonaws.com/123456789012/push-jobs"
 CREATED = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)

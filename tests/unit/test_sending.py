@@ -12,12 +12,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from stoppress.articles.model import Urgency
-from stoppress.keys import subscription_id
-from stoppress.push.jobs import PushJob, Recipient
-from stoppress.push.parallel import send_in_parts
-from stoppress.push.payload import topic_header
-from stoppress.push.sending import (
+from stoppress.contracts.jobs import PushJob, Recipient
+from stoppress.contracts.keys import subscription_id
+from stoppress.send.parallel import send_in_parts
+from stoppress.send.service import (
     Claim,
     DeliveryReport,
     JobInProgressError,
@@ -28,7 +26,8 @@ from stoppress.push.sending import (
     retry_delay,
     send_job,
 )
-from stoppress.push.vapid import VapidAuthorizer
+from stoppress.webpush.headers import Urgency, topic_header
+from stoppress.webpush.vapid import VapidAuthorizer
 
 PAYLOAD = {
     "web_push": 8030,

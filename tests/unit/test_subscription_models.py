@@ -8,13 +8,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from pydantic import ValidationError
 
-from stoppress.settings import PushEndpointSettings
-from stoppress.subscriptions.model import (
+from stoppress.core.base64url import decode as decode_base64url
+from stoppress.core.settings import PushEndpointSettings
+from stoppress.subscribe.requests import (
     ENDPOINT_SETTINGS,
     MAX_TOPICS,
     SubscribeRequest,
     UnsubscribeRequest,
-    decode_base64url,
 )
 
 ENDPOINT = "https://fcm.googleapis.com/fcm/send/abc:APA91b-token"

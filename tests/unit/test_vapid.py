@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from stoppress.push.vapid import REFRESH_BELOW, TOKEN_LIFETIME, VapidAuthorizer, origin_of
+from stoppress.webpush.vapid import REFRESH_BELOW, TOKEN_LIFETIME, VapidAuthorizer, origin_of
 
 
 def b64url(data: bytes) -> str:

@@ -1,6 +1,6 @@
 """Judging a change: who hears about a new version, and how urgently.
 
-The rules (DESIGN.md §4):
+The rules (docs/design.md, "Versioning"):
 
 - the first version of an article is news for everyone: ``new`` / ``all``;
 - a changed headline, or a substantial body change, is an ``update`` for the
@@ -21,8 +21,9 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from stoppress.articles.model import Article, Audience, ChangeKind, Urgency
+from stoppress.articles.model import Article, Audience, ChangeKind
 from stoppress.articles.normalise import normalise_text
+from stoppress.webpush.headers import Urgency
 
 # A typo fix touches one to three words; a real development in a story (a new
 # quote, a new figure with its context, a new sentence) touches more.

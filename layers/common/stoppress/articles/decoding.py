@@ -17,7 +17,7 @@ import codecs
 import re
 from typing import Final
 
-from stoppress.errors import ArticleParseError
+from stoppress.core.errors import ArticleParseError
 
 # Share of C0/C1 control characters (other than tab, newlines, form feed)
 # above which a file is taken for binary. Real text has none; a stray one from

@@ -4,8 +4,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Final
 
-from stoppress.articles.model import Audience, EditorOverrides, Urgency
-from stoppress.errors import ArticleParseError
+from stoppress.articles.model import Audience, EditorOverrides
+from stoppress.core.errors import ArticleParseError
+from stoppress.webpush.headers import Urgency
 
 
 @dataclass

@@ -34,7 +34,7 @@ from stoppress.articles.draft import (
     parse_urgency,
 )
 from stoppress.articles.normalise import normalise_text
-from stoppress.errors import ArticleParseError
+from stoppress.core.errors import ArticleParseError
 
 # Front matter is a handful of keys; a bigger block is a mistake, and keeping
 # YAML's input small bounds what a hostile file can make it do.

@@ -10,7 +10,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from stoppress.keys import ArticleId
+from stoppress.contracts.keys import ArticleId
+from stoppress.webpush.headers import Urgency
 
 
 class Audience(StrEnum):
@@ -19,15 +20,6 @@ class Audience(StrEnum):
     NONE = "none"
     FOLLOWERS = "followers"  # subscribers of topic article:<id>
     ALL = "all"  # everyone subscribed to the site
-
-
-class Urgency(StrEnum):
-    """RFC 8030 Urgency values."""
-
-    VERY_LOW = "very-low"
-    LOW = "low"
-    NORMAL = "normal"
-    HIGH = "high"
 
 
 class ChangeKind(StrEnum):
@@ -123,3 +115,15 @@ class Head(BaseModel):
     headline: str
     source: SourceObject
     updated_at: datetime
+
+
+def head_for(version: Version, *, updated_at: datetime) -> Head:
+    """The head that points at ``version``."""
+    return Head(
+        article_id=version.article_id,
+        version=version.number,
+        content_hash=version.content_hash,
+        headline=version.headline,
+        source=version.source,
+        updated_at=updated_at,
+    )

@@ -34,8 +34,8 @@ from stoppress.articles.draft import ArticleDraft
 from stoppress.articles.lead import is_byline, split_dateline, summarise
 from stoppress.articles.model import Article, SourceFormat
 from stoppress.articles.normalise import content_hash, normalise_text
-from stoppress.errors import ArticleParseError
-from stoppress.keys import article_id_from_key
+from stoppress.contracts.keys import article_id_from_key
+from stoppress.core.errors import ArticleParseError
 
 # Far beyond any story (a long feature is ~100 KB of HTML); a bigger upload is
 # a mistake (a PDF, a video, a site dump) and would not fit a table item anyway.

@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from typing import Final
 
 from stoppress.articles.draft import ArticleDraft, parse_notify, parse_tags, parse_urgency
-from stoppress.errors import ArticleParseError
+from stoppress.core.errors import ArticleParseError
 
 _BANNER: Final = re.compile(
     r"^\W*get\s+the\s+latest\s+updates\s+as\s+we\s+post\s+them\W+right\s+on\s+your\s+browser\W*$",

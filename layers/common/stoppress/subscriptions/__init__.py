@@ -1,1 +1,2 @@
-"""Push subscriptions: who is notified, about which topics, and the rules they must meet."""
+"""Stored push subscriptions, shared by the subscribe and send stages: the ``model`` and its
+table adapter (``table``: the SUB item and one member item per topic)."""

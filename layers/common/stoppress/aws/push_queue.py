@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING, Final
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from stoppress.adapters import clients
-from stoppress.errors import TransientError
-from stoppress.observability import logger
-from stoppress.push.jobs import PushJob
+from stoppress.aws import clients
+from stoppress.contracts.jobs import EnqueueError, PushJob
+from stoppress.core.observability import logger
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -37,14 +36,6 @@ _RETRYABLE_CODES: Final = frozenset(
         "AWS.SimpleQueueService.KmsThrottled",
     }
 )
-
-
-class EnqueueError(TransientError):
-    """Some jobs could not be put on the queue; ``not_enqueued`` lists them."""
-
-    def __init__(self, message: str, not_enqueued: Sequence[PushJob]) -> None:
-        super().__init__(message)
-        self.not_enqueued: tuple[PushJob, ...] = tuple(not_enqueued)
 
 
 class PushQueue:

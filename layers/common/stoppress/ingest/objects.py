@@ -1,26 +1,19 @@
 """Reading uploaded article files from S3, one exact object version at a time."""
 
-from dataclasses import dataclass
 from typing import Any, Final
 
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError, IncompleteReadError
 
-from stoppress.adapters import clients
-from stoppress.adapters.aws_errors import error_code, is_transient
-from stoppress.errors import ArticleParseError, NotFoundError, TransientError
+from stoppress.aws import clients
+from stoppress.aws.errors import error_code, is_transient
+from stoppress.core.errors import ArticleParseError, NotFoundError, TransientError
+from stoppress.ingest.service import StoredObject
 
 _MISSING_CODES: Final = frozenset({"NoSuchKey", "NoSuchVersion", "NoSuchBucket", "404"})
 
 
 class ObjectTooLargeError(ArticleParseError):
     """The file is larger than any article could be: a permanent rejection, not a retry."""
-
-
-@dataclass(frozen=True)
-class StoredObject:
-    data: bytes
-    version_id: str | None
-    size: int
 
 
 class ObjectStore:

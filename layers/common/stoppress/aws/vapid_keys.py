@@ -10,8 +10,8 @@ function serves its other routes without it.
 
 from typing import TYPE_CHECKING, Any, Final
 
-from stoppress.adapters import clients
-from stoppress.errors import NotFoundError
+from stoppress.aws import clients
+from stoppress.core.errors import NotFoundError
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters import SSMProvider

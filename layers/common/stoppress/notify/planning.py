@@ -7,10 +7,11 @@ parallel, each paging through one shard's members.
 
 from typing import Final
 
-from stoppress.articles.model import Audience, Urgency, Version
-from stoppress.keys import TOPIC_ALL, article_topic
-from stoppress.push.jobs import PushJob
-from stoppress.push.payload import build_payload, topic_header
+from stoppress.articles.model import Audience, Version
+from stoppress.contracts.jobs import PushJob
+from stoppress.contracts.keys import TOPIC_ALL, article_topic
+from stoppress.notify.payload import build_payload
+from stoppress.webpush.headers import Urgency, topic_header
 
 # A day-old update is no longer news; push services drop it rather than deliver it late.
 DEFAULT_TTL: Final = 86_400

@@ -18,9 +18,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from stoppress.errors import StoppressError
-from stoppress.push.jobs import PushJob
-from stoppress.push.sending import DeliveryReport, SendPart
+from stoppress.contracts.jobs import PushJob
+from stoppress.core.errors import StoppressError
+from stoppress.send.service import DeliveryReport, SendPart
 
 SendPartFn = Callable[[PushJob, SendPart], DeliveryReport]
 

@@ -7,15 +7,14 @@ retry never reaches anyone who already got the message.
 """
 
 import hashlib
-from typing import Annotated, Any
+from collections.abc import Sequence
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from stoppress.articles.model import Urgency
-from stoppress.keys import ArticleId, SubscriptionId
-
-# RFC 8030 §5.4: the Topic header is at most 32 characters of the base64url alphabet.
-TopicHeader = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
+from stoppress.contracts.keys import ArticleId, SubscriptionId
+from stoppress.core.errors import TransientError
+from stoppress.webpush.headers import TopicHeader, Urgency
 
 
 class Recipient(BaseModel):
@@ -38,7 +37,7 @@ class PushJob(BaseModel):
     version: int = Field(ge=1)
     topic: str = Field(min_length=1, max_length=200)
     shard: int = Field(ge=0)
-    # The contract JSON of DESIGN.md §6, built once by NotifyFunction.
+    # The payload contract (docs/design.md, "Contracts"), built once by NotifyFunction.
     payload: dict[str, Any]
     urgency: Urgency = Urgency.NORMAL
     ttl: int = Field(default=86_400, ge=0, le=2_419_200)
@@ -70,3 +69,11 @@ class PushJob(BaseModel):
             for sub_id in sorted(r.sub_id for r in self.recipients):
                 h.update(sub_id.encode())
         return h.hexdigest()[:32]
+
+
+class EnqueueError(TransientError):
+    """Some jobs could not be put on the queue; ``not_enqueued`` lists them."""
+
+    def __init__(self, message: str, not_enqueued: Sequence[PushJob]) -> None:
+        super().__init__(message)
+        self.not_enqueued: tuple[PushJob, ...] = tuple(not_enqueued)

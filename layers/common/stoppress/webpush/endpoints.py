@@ -1,4 +1,6 @@
-"""Push endpoint rules (DESIGN.md §5), applied at subscribe time and again before sending.
+"""Push endpoint rules, applied at subscribe time and again before sending.
+
+The rules are the ones docs/design.md lists under "Security".
 
 An endpoint is a URL our senders will POST to, so a bad one is a way to make
 our Lambdas reach places they must not (instance metadata, private networks,
@@ -28,8 +30,8 @@ import re
 from typing import Final
 from urllib.parse import SplitResult, urlsplit
 
-from stoppress.errors import InvalidSubscriptionError
-from stoppress.settings import PushEndpointSettings
+from stoppress.core.errors import InvalidSubscriptionError
+from stoppress.core.settings import PushEndpointSettings
 
 MAX_ENDPOINT_LENGTH: Final = 1024
 MAX_HOST_LENGTH: Final = 253

@@ -10,10 +10,10 @@ from typing import Any, Final
 
 from botocore.exceptions import ClientError
 
-from stoppress.adapters import clients
-from stoppress.adapters.aws_errors import error_code, is_transient
-from stoppress.errors import TransientError
-from stoppress.keys import article_pk, delivery_sk
+from stoppress.aws import clients
+from stoppress.aws.errors import error_code, is_transient
+from stoppress.contracts.keys import article_pk, delivery_sk
+from stoppress.core.errors import TransientError
 
 DELIVERY_TYPE: Final = "delivery"
 

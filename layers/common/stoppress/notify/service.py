@@ -9,13 +9,12 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Final, Protocol
 
-from stoppress.adapters.push_queue import EnqueueError
 from stoppress.articles.model import Version
-from stoppress.errors import StoppressError
-from stoppress.observability import logger
-from stoppress.push.jobs import PushJob
-from stoppress.push.planning import plan_fanout
-from stoppress.settings import NotifySettings
+from stoppress.contracts.jobs import EnqueueError, PushJob
+from stoppress.core.errors import StoppressError
+from stoppress.core.observability import logger
+from stoppress.core.settings import NotifySettings
+from stoppress.notify.planning import plan_fanout
 
 # One SendMessageBatch worth of jobs is claimed, then enqueued, before the next:
 # the first shards start sending while later ones are still being claimed, and a

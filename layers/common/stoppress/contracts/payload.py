@@ -1,28 +1,22 @@
 """The push payload: what the service worker (or Safari's declarative Web Push) receives.
 
-The shape is a contract (DESIGN.md §6). It is built once per version and
-shared by every job; the sender only encodes it. Size is measured on the same
+The shape is a contract (docs/design.md, "Contracts"): notify builds it once per
+version (``stoppress.notify.payload``) and every job carries it; the sender only
+encodes it, and shrinks it when a push service refuses it as too large. Size is measured on the same
 compact UTF-8 encoding the sender puts on the wire (``encode_payload``), and
 only the notification text is ever shortened, so the JSON always parses.
 """
 
-import base64
-import hashlib
 import json
 from collections.abc import Mapping
 from copy import deepcopy
-from datetime import UTC, datetime, timedelta
 from typing import Any, Final
-
-from stoppress.articles.model import ChangeKind, Version
 
 # The smallest plaintext limit among the big push services is about 4 KB minus
 # encryption overhead; 2,700 bytes leaves room for every one of them.
 MAX_PAYLOAD_BYTES: Final = 2_700
 ELLIPSIS: Final = "…"
 WEB_PUSH_MAGIC: Final = 8030
-TOPIC_HEADER_LENGTH: Final = 32
-_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def article_url(site_base_url: str, article_id: str) -> str:
@@ -34,47 +28,9 @@ def article_tag(article_id: str) -> str:
     return f"article-{article_id}"
 
 
-def topic_header(article_id: str) -> str:
-    """RFC 8030 Topic: at most 32 base64url characters, stable per article.
-
-    A push service keeps only the newest queued message per Topic, so an update
-    replaces a still-undelivered earlier version instead of arriving after it.
-    """
-    digest = hashlib.sha256(article_id.encode()).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()[:TOPIC_HEADER_LENGTH]
-
-
 def encode_payload(payload: Mapping[str, Any]) -> bytes:
     """The bytes the sender encrypts: compact JSON, UTF-8, no ASCII escaping."""
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def build_payload(
-    version: Version, *, site_base_url: str, max_bytes: int = MAX_PAYLOAD_BYTES
-) -> dict[str, Any]:
-    """The contract payload for ``version``, encoded size at most ``max_bytes``."""
-    # When this version was posted, not the file's own "updated" date: that one is
-    # editor-typed, often stale or date-only, and would make fresh news look old.
-    when = version.created_at
-    payload: dict[str, Any] = {
-        "web_push": WEB_PUSH_MAGIC,
-        "notification": {
-            "title": version.headline,
-            "body": version.summary,
-            "navigate": article_url(site_base_url, version.article_id),
-            "tag": article_tag(version.article_id),
-            "timestamp": (when - _EPOCH) // timedelta(milliseconds=1),
-            "lang": "en",
-        },
-        "article": {
-            "id": version.article_id,
-            "version": version.number,
-            # The service worker only tells a first alert from a replacement
-            # (it sets renotify for the latter); corrections that reach it are updates.
-            "change": "new" if version.change is ChangeKind.NEW else "update",
-        },
-    }
-    return shrink_payload(payload, max_bytes)
 
 
 def shrink_payload(payload: Mapping[str, Any], max_bytes: int) -> dict[str, Any]:

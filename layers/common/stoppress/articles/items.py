@@ -2,7 +2,7 @@
 
 Items here are plain Python values (what boto3's TypeSerializer takes and its
 TypeDeserializer gives back: numbers may come back as ``Decimal``). Keys come
-from ``stoppress.keys``; optional fields are left out rather than stored as
+from ``stoppress.contracts.keys``; optional fields are left out rather than stored as
 nulls, so a stream filter or a reader can test for presence.
 """
 
@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from stoppress.articles.model import Audience, ChangeKind, Head, SourceObject, Urgency, Version
-from stoppress.keys import HEAD_SK, article_pk, version_sk
+from stoppress.articles.model import Audience, ChangeKind, Head, SourceObject, Version
+from stoppress.contracts.keys import HEAD_SK, article_pk, version_sk
+from stoppress.webpush.headers import Urgency
 
 VERSION_TYPE = "version"
 HEAD_TYPE = "head"
@@ -121,16 +122,4 @@ def head_from_item(item: Mapping[str, Any]) -> Head:
         headline=item["headline"],
         source=_source_from(item),
         updated_at=datetime.fromisoformat(item["updated_at"]),
-    )
-
-
-def head_for(version: Version, *, updated_at: datetime) -> Head:
-    """The head that points at ``version``."""
-    return Head(
-        article_id=version.article_id,
-        version=version.number,
-        content_hash=version.content_hash,
-        headline=version.headline,
-        source=version.source,
-        updated_at=updated_at,
     )

@@ -14,17 +14,23 @@ from typing import Any, Final
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
-from stoppress.adapters import clients
-from stoppress.adapters.article_items import (
+from stoppress.articles.items import (
     head_from_item,
     head_to_item,
     version_from_item,
     version_to_item,
 )
-from stoppress.adapters.aws_errors import error_code, is_transient
 from stoppress.articles.model import Head, SourceObject, Version
-from stoppress.errors import TransientError, VersionConflictError
-from stoppress.keys import HEAD_SK, VERSION_SK_PREFIX, article_pk, rejection_pk, version_sk
+from stoppress.aws import clients
+from stoppress.aws.errors import error_code, is_transient
+from stoppress.contracts.keys import (
+    HEAD_SK,
+    VERSION_SK_PREFIX,
+    article_pk,
+    rejection_pk,
+    version_sk,
+)
+from stoppress.core.errors import TransientError, VersionConflictError
 
 REJECTION_TTL: Final = timedelta(days=30)
 

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Final
 
 from botocore.exceptions import ClientError
 
-from stoppress.adapters import clients
-from stoppress.adapters.aws_errors import error_code, is_transient
-from stoppress.errors import NotFoundError, TransientError
-from stoppress.keys import article_pk, job_claim_sk
+from stoppress.aws import clients
+from stoppress.aws.errors import error_code, is_transient
+from stoppress.contracts.keys import article_pk, job_claim_sk
+from stoppress.core.errors import NotFoundError, TransientError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -7,18 +7,18 @@ The shape, and why:
   the current page. A page producer reads the next page of members in a
   thread while the workers send the current one, so DynamoDB latency and push
   service latency overlap, and never more than three pages are held.
-  ``SendPart`` splits a job between processes (``stoppress.push.parallel``).
+  ``SendPart`` splits a job between processes (``stoppress.send.parallel``).
 - **Cheap per message.** The JSON payload is encoded once per job, the
   headers are one dict per push-service origin (TTL, Urgency, Topic,
   Content-Encoding and the cached VAPID Authorization), and each message costs
-  one ECDH + AES-GCM encryption (``stoppress.push.encryption``) and one POST.
-- **Answers (DESIGN.md §5).** 201/202 sent; 404/410 the subscription is gone
-  and is deleted (SUB item and every membership); 413 the payload is shrunk
-  and sent once more; 429/503 and other 5xx, timeouts and connection errors
-  are retried later: only those recipients go into a delayed retry job
-  (``attempt`` + 1, delay from ``Retry-After`` or exponential backoff, at most
-  SQS's 900 s) until ``max_attempts``, after which they count as failed.
-  Other 4xx answers are final and count as failed.
+  one ECDH + AES-GCM encryption (``stoppress.webpush.encryption``) and one POST.
+- **Answers (docs/design.md, "Fan-out and delivery").** 201/202 sent; 404/410
+  the subscription is gone and is deleted (SUB item and every membership); 413
+  the payload is shrunk and sent once more; 429/503 and other 5xx, timeouts
+  and connection errors are retried later: only those recipients go into a
+  delayed retry job (``attempt`` + 1, delay from ``Retry-After`` or
+  exponential backoff, at most SQS's 900 s) until ``max_attempts``, after
+  which they count as failed. Other 4xx answers are final and count as failed.
 - **Endpoint re-validation.** Every endpoint passes ``validate_endpoint``
   again before anything is sent to it. One that no longer does is counted as
   failed and skipped, but not deleted: if the allowlist was narrowed by
@@ -52,14 +52,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, Protocol
 
-from stoppress.errors import InvalidSubscriptionError, TransientError
-from stoppress.observability import logger
-from stoppress.push.encryption import encrypt
-from stoppress.push.jobs import PushJob, Recipient
-from stoppress.push.payload import encode_payload, shrink_payload
-from stoppress.push.vapid import VapidAuthorizer, origin_of
-from stoppress.settings import PushEndpointSettings
-from stoppress.subscriptions.endpoints import validate_endpoint
+from stoppress.contracts.jobs import PushJob, Recipient
+from stoppress.contracts.payload import encode_payload, shrink_payload
+from stoppress.core.errors import InvalidSubscriptionError, TransientError
+from stoppress.core.observability import logger
+from stoppress.core.settings import PushEndpointSettings
+from stoppress.webpush.encryption import encrypt
+from stoppress.webpush.endpoints import validate_endpoint
+from stoppress.webpush.vapid import VapidAuthorizer, origin_of
 
 MAX_DELAY_SECONDS: Final = 900  # SQS DelaySeconds limit
 RETRY_BASE_SECONDS: Final = 30

@@ -19,12 +19,12 @@ from typing import Any, Final
 
 from botocore.exceptions import ClientError
 
-from stoppress.adapters import clients
-from stoppress.adapters.aws_errors import error_code, is_transient
-from stoppress.errors import TransientError
-from stoppress.keys import article_pk, send_claim_sk
-from stoppress.push.jobs import PushJob
-from stoppress.push.sending import Claim, JobInProgressError
+from stoppress.aws import clients
+from stoppress.aws.errors import error_code, is_transient
+from stoppress.contracts.jobs import PushJob
+from stoppress.contracts.keys import article_pk, send_claim_sk
+from stoppress.core.errors import TransientError
+from stoppress.send.service import Claim, JobInProgressError
 
 CLAIM_TYPE: Final = "send_claim"
 # Kept past any SQS redelivery or DLQ redrive (14 days is SQS's longest retention).

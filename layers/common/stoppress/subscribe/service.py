@@ -1,7 +1,7 @@
 """Subscribing and unsubscribing: the rules, independent of HTTP and of the table.
 
 The store is a port (``SubscriptionRepository``); the DynamoDB adapter
-``stoppress.adapters.subscriptions_table.SubscriptionStore`` implements it, and
+``stoppress.subscriptions.table.SubscriptionStore`` implements it, and
 tests may pass a fake.
 
 Unsubscribing needs the subscription's auth secret, which only the browser
@@ -19,12 +19,13 @@ import hmac
 from datetime import UTC, datetime
 from typing import Protocol
 
-from stoppress.errors import ForbiddenError
-from stoppress.keys import subscription_id
-from stoppress.observability import logger
-from stoppress.settings import PushEndpointSettings
-from stoppress.subscriptions.endpoints import validate_endpoint
-from stoppress.subscriptions.model import SubscribeRequest, Subscription, UnsubscribeRequest
+from stoppress.contracts.keys import subscription_id
+from stoppress.core.errors import ForbiddenError
+from stoppress.core.observability import logger
+from stoppress.core.settings import PushEndpointSettings
+from stoppress.subscribe.requests import SubscribeRequest, UnsubscribeRequest
+from stoppress.subscriptions.model import Subscription
+from stoppress.webpush.endpoints import validate_endpoint
 
 NOT_YOURS = "no subscription matches this endpoint and auth secret"
 

@@ -11,7 +11,7 @@ from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from stoppress.errors import SettingsError
+from stoppress.core.errors import SettingsError
 
 DEFAULT_PUSH_HOSTS = (
     "fcm.googleapis.com",

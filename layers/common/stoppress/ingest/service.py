@@ -21,18 +21,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Final, Literal, Protocol
+from typing import Final, Literal, Protocol
 
-from stoppress.adapters.article_items import head_for
 from stoppress.articles.changes import ChangeDecision, classify_change
-from stoppress.articles.model import Article, Head, SourceObject, Version
+from stoppress.articles.model import Article, Head, SourceObject, Version, head_for
 from stoppress.articles.parse import MAX_ARTICLE_BYTES, parse_article
-from stoppress.errors import ArticleParseError, NotFoundError, TransientError, VersionConflictError
-from stoppress.observability import logger, tracer
-from stoppress.settings import IngestSettings
-
-if TYPE_CHECKING:
-    from stoppress.adapters.objects import StoredObject
+from stoppress.core.errors import (
+    ArticleParseError,
+    NotFoundError,
+    TransientError,
+    VersionConflictError,
+)
+from stoppress.core.observability import logger, tracer
+from stoppress.core.settings import IngestSettings
 
 # Enough for a burst of simultaneous uploads of one story: each round lets at
 # least one writer through, and the jittered backoff spreads the rest.
@@ -51,10 +52,17 @@ class ArticleRepository(Protocol):
     def record_rejection(self, source: SourceObject, reason: str, *, now: datetime) -> None: ...
 
 
+@dataclass(frozen=True)
+class StoredObject:
+    data: bytes
+    version_id: str | None
+    size: int
+
+
 class ObjectReader(Protocol):
     def read(
         self, bucket: str, key: str, *, version_id: str | None = None, max_bytes: int
-    ) -> "StoredObject": ...
+    ) -> StoredObject: ...
 
 
 @dataclass(frozen=True)

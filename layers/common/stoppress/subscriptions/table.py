@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING, Any, Final
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from stoppress.adapters import clients
-from stoppress.adapters.aws_errors import error_code, is_transient
-from stoppress.errors import ForbiddenError, TransientError
-from stoppress.keys import SUB_SK, shard_of, subscription_pk, topic_member_sk, topic_pk
+from stoppress.aws import clients
+from stoppress.aws.errors import error_code, is_transient
+from stoppress.contracts.keys import SUB_SK, shard_of, subscription_pk, topic_member_sk, topic_pk
+from stoppress.core.errors import ForbiddenError, TransientError
 from stoppress.subscriptions.model import Subscription
 
 if TYPE_CHECKING:
-    from stoppress.push.jobs import Recipient
+    from stoppress.contracts.jobs import Recipient
 
 SUBSCRIPTION_TYPE: Final = "subscription"
 WRITE_ATTEMPTS: Final = 4
@@ -88,7 +88,7 @@ def member_to_item(subscription: Subscription, topic: str, shard: int) -> dict[s
 
 
 def member_from_item(item: Mapping[str, Any]) -> "Recipient":
-    from stoppress.push.jobs import Recipient
+    from stoppress.contracts.jobs import Recipient
 
     return Recipient(
         sub_id=item["sub_id"],

@@ -1,0 +1,1 @@
+"""What every stage shares: typed errors, settings, observability, warm state, base64url."""

@@ -1,1 +1,0 @@
-"""Web Push: the payload contract, fan-out planning and push jobs."""

@@ -1,0 +1,2 @@
+"""Subscribe: the browser-facing API's rules. ``requests`` validates what browsers send;
+``service`` subscribes and unsubscribes through the ``subscriptions`` store."""

@@ -1,0 +1,119 @@
+"""Subscribe/unsubscribe requests, as pydantic models.
+
+The request models check everything that can be checked without the table:
+the endpoint rules (docs/design.md, "Security"; with the settings passed as validation
+context), keys that decode to a real P-256 point and a 16-byte auth secret, and
+a bounded list of known topic forms. Keys are normalised to unpadded base64url
+so every reader of the table sees one spelling.
+
+Import cost: the models build their validators on first use (``defer_build``)
+and cryptography is imported only when a key is checked, so a handler that
+imports this module but serves a request needing neither does not pay for them.
+"""
+
+import re
+from typing import Annotated, Final
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
+
+from stoppress.contracts.keys import ARTICLE_ID_PATTERN, ARTICLE_TOPIC_PREFIX, TOPIC_ALL
+from stoppress.core import base64url
+from stoppress.core.errors import InvalidSubscriptionError
+from stoppress.core.settings import PushEndpointSettings
+from stoppress.webpush.endpoints import MAX_ENDPOINT_LENGTH, validate_endpoint
+
+MAX_TOPICS: Final = 20
+P256_POINT_LENGTH: Final = 65
+AUTH_SECRET_LENGTH: Final = 16
+# Validation context key under which callers pass their PushEndpointSettings.
+ENDPOINT_SETTINGS: Final = "endpoint_settings"
+
+_ARTICLE_ID = re.compile(ARTICLE_ID_PATTERN)
+
+
+def _p256_public_key(value: str) -> str:
+    raw = base64url.decode(value)
+    if len(raw) != P256_POINT_LENGTH or raw[0] != 0x04:
+        raise ValueError("must be a 65-byte uncompressed P-256 point")
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    try:
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
+    except ValueError as e:
+        raise ValueError("is not a point on the P-256 curve") from e
+    return base64url.encode(raw)
+
+
+def _auth_secret(value: str) -> str:
+    raw = base64url.decode(value)
+    if len(raw) != AUTH_SECRET_LENGTH:
+        raise ValueError("must decode to a 16-byte auth secret")
+    return base64url.encode(raw)
+
+
+def _topic(value: str) -> str:
+    if value == TOPIC_ALL:
+        return value
+    if value.startswith(ARTICLE_TOPIC_PREFIX) and _ARTICLE_ID.fullmatch(
+        value[len(ARTICLE_TOPIC_PREFIX) :]
+    ):
+        return value
+    raise ValueError('must be "all" or "article:<article id>"')
+
+
+P256dhKey = Annotated[str, Field(max_length=200), AfterValidator(_p256_public_key)]
+AuthSecret = Annotated[str, Field(max_length=100), AfterValidator(_auth_secret)]
+Topic = Annotated[str, Field(max_length=200), AfterValidator(_topic)]
+Endpoint = Annotated[str, Field(min_length=1, max_length=MAX_ENDPOINT_LENGTH)]
+
+
+class _Request(BaseModel):
+    # Browsers and future clients may send more than we read; ignore it rather than fail.
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
+
+
+class PushKeys(_Request):
+    p256dh: P256dhKey
+    auth: AuthSecret
+
+
+class PushSubscriptionJSON(_Request):
+    """What ``PushSubscription.toJSON()`` gives in the browser."""
+
+    endpoint: Endpoint
+    expirationTime: float | None = Field(default=None, ge=0)  # the browser's field name
+    keys: PushKeys
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint_rules(cls, value: str, info: ValidationInfo) -> str:
+        # Without settings in the context the strict deployed defaults apply.
+        context = info.context or {}
+        settings = context.get(ENDPOINT_SETTINGS) or PushEndpointSettings()
+        try:
+            return validate_endpoint(value, settings)
+        except InvalidSubscriptionError as e:
+            raise ValueError(e.reason) from e
+
+
+def _unique(topics: list[str]) -> list[str]:
+    return list(dict.fromkeys(topics))
+
+
+class SubscribeRequest(_Request):
+    subscription: PushSubscriptionJSON
+    topics: Annotated[
+        list[Topic], Field(min_length=1, max_length=MAX_TOPICS), AfterValidator(_unique)
+    ] = Field(default_factory=lambda: [TOPIC_ALL])
+
+
+class UnsubscribeRequest(_Request):
+    endpoint: Endpoint
+    auth: AuthSecret
