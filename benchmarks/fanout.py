@@ -433,10 +433,9 @@ def _probe(conn: Any, record: dict[str, Any], memory_mb: int, timeout_s: float) 
         "peak_rss_mb": _status_mb("VmHWM"),
         "failures": len(result.get("batchItemFailures", [])),
     }
-    from functions.send.app import _runtime
+    from stoppress.core import warm
 
-    runtime = _runtime()
-    runtime.loop.run_until_complete(runtime.client.close())
+    warm.reset()  # closes the sender's HTTP session
     conn.send(outcome)
 
 

@@ -214,11 +214,12 @@ def measure_throughput(count: int, *, stock_moto: bool = False) -> list[dict[str
 
     from functions.ingest.app import lambda_handler
     from stoppress.aws import clients
+    from stoppress.core import warm
     from stoppress_dev.template import create_table_kwargs
     from tests.integration.s3_events import LambdaContext, put, s3_event
 
     with mock_aws(), contextlib.nullcontext() if stock_moto else _cheap_transaction_snapshots():
-        clients.reset()
+        warm.reset()
         boto3.client("dynamodb").create_table(**create_table_kwargs(TABLE))
         s3 = clients.s3()
         s3.create_bucket(Bucket=BUCKET)

@@ -7,7 +7,7 @@ import pytest
 from moto import mock_aws
 
 from stoppress.aws import clients
-from stoppress.core.settings import load_settings
+from stoppress.core import warm
 from stoppress_dev.template import create_table_kwargs
 
 REGION = "us-east-1"
@@ -29,11 +29,9 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "stoppress")
     monkeypatch.setenv("POWERTOOLS_DEV", "false")
-    clients.reset()
-    load_settings.cache_clear()
+    warm.reset()
     yield
-    clients.reset()
-    load_settings.cache_clear()
+    warm.reset()
 
 
 @pytest.fixture

@@ -264,7 +264,6 @@ class LocalStack:
         for t in self._threads:
             t.join(15)
         self._threads.clear()
-        _shutdown_send_runtime()
         if self._http is not None:
             self._http.stop()
             self._http = None
@@ -333,17 +332,10 @@ class LocalStack:
 
     @staticmethod
     def _forget_cached_clients() -> None:
-        """Handlers cache clients, settings and parameters: a new stack needs new ones."""
-        from aws_lambda_powertools.utilities import parameters
-        from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
+        """Handlers keep clients, settings and parameters warm: a new stack needs new ones."""
+        from stoppress.core import warm
 
-        from stoppress.aws import clients
-        from stoppress.core.settings import load_settings
-
-        clients.reset()
-        load_settings.cache_clear()
-        parameters.clear_caches()
-        DEFAULT_PROVIDERS.clear()
+        warm.reset()
 
     def _restore_process(self) -> None:
         for k, v in self._saved_env.items():
@@ -1165,31 +1157,6 @@ def _load_handler(function: str) -> Callable[[Any, Any], Any]:
             raise
     handler: Callable[[Any, Any], Any] = module.lambda_handler
     return handler
-
-
-def _shutdown_send_runtime() -> None:
-    """Close the send handler's warm HTTP session and loop, as a runtime shutdown would.
-
-    Lambda freezes and discards the process; here the process lives on (tests, the
-    demo), and an open aiohttp session would be reported as leaked at exit.
-    """
-    module = sys.modules.get("functions.send.app")
-    factory = getattr(module, "_runtime", None)
-    if factory is None or not hasattr(factory, "cache_info") or not factory.cache_info().currsize:
-        return
-    runtime = factory()
-    client, loop = getattr(runtime, "client", None), getattr(runtime, "loop", None)
-    if client is not None and loop is not None and not loop.is_closed():
-
-        def close() -> None:
-            loop.run_until_complete(client.close())
-            loop.close()
-
-        # A thread of its own: the caller's thread may be running an event loop already.
-        closer = threading.Thread(target=close, name="send-runtime-shutdown", daemon=True)
-        closer.start()
-        closer.join(10)
-    factory.cache_clear()
 
 
 # -- template helpers --------------------------------------------------------------------------

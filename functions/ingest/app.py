@@ -8,7 +8,6 @@ content makes no new version.
 """
 
 from collections.abc import Mapping
-from functools import cache
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -17,6 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from stoppress.articles.model import SourceObject
+from stoppress.core import warm
 from stoppress.core.errors import TransientError
 from stoppress.core.observability import logger, metrics, tracer
 from stoppress.core.settings import IngestSettings, load_settings
@@ -32,12 +32,12 @@ _METRIC_BY_STATUS = {
 }
 
 
-@cache
+@warm.cached
 def _store(table_name: str) -> ArticleStore:
     return ArticleStore(table_name)
 
 
-@cache
+@warm.cached
 def _objects() -> ObjectStore:
     return ObjectStore()
 

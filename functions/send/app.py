@@ -1,9 +1,8 @@
 """SendFunction: each SQS message is one push job; send it, report the records that failed."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cache, partial
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
@@ -14,16 +13,17 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import Field
 
-from stoppress.aws import clients, vapid_keys
+from stoppress.aws import vapid_keys
 from stoppress.aws.push_queue import PushQueue
 from stoppress.contracts.jobs import PushJob
+from stoppress.core import warm
 from stoppress.core.observability import logger, metrics, tracer
 from stoppress.core.settings import SendSettings, load_settings
 from stoppress.send.delivery_stats import DeliveryStats
 from stoppress.send.leases import SendClaims
 from stoppress.send.parallel import send_in_parts
+from stoppress.send.runtime import authorizer, sender_runtime
 from stoppress.send.service import (
     HANDOFF_SECONDS,
     DeliveryReport,
@@ -32,51 +32,8 @@ from stoppress.send.service import (
     send_job,
 )
 from stoppress.subscriptions.table import SubscriptionStore
-from stoppress.webpush.vapid import VapidAuthorizer
-
-if TYPE_CHECKING:
-    import asyncio
-
-    from stoppress.send.push_http import AiohttpPushClient
 
 processor = BatchProcessor(event_type=EventType.SQS)
-
-
-class SenderSettings(SendSettings):
-    # Sender processes per job: one per vCPU the function's memory size buys
-    # (about one per 1,769 MB). 1 sends from the handler's own process.
-    processes: int = Field(alias="PUSH_SENDER_PROCESSES", default=1, ge=1, le=6)
-
-
-@dataclass
-class _Runtime:
-    """What warm invocations reuse: one event loop and the HTTP session bound to it."""
-
-    loop: "asyncio.AbstractEventLoop"
-    client: "AiohttpPushClient"
-
-
-@cache
-def _runtime() -> _Runtime:
-    # aiohttp (and its import time) belongs to this function only.
-    import asyncio
-
-    from stoppress.send.push_http import AiohttpPushClient
-
-    settings = load_settings(SenderSettings)
-    return _Runtime(
-        loop=asyncio.new_event_loop(),
-        client=AiohttpPushClient(
-            max_in_flight=settings.max_in_flight, timeout_seconds=settings.request_timeout
-        ),
-    )
-
-
-@cache
-def _authorizer(private_key: str, subject: str) -> VapidAuthorizer:
-    # Keyed by the key itself: a rotated key (Powertools re-reads SSM every few
-    # minutes) gets a new authorizer and new tokens.
-    return VapidAuthorizer(private_key, subject)
 
 
 def _record_metrics(report: DeliveryReport) -> None:
@@ -98,17 +55,16 @@ def _send_part(
     private_key: str,
     time_left: Callable[[], float] | None,
 ) -> DeliveryReport:
-    settings = load_settings(SenderSettings)
     if not part.whole:
         # A forked sender process: its own HTTP session, event loop and boto3 clients.
-        clients.reset()
-        _runtime.cache_clear()
-    runtime = _runtime()
+        warm.reset(close=False)
+    settings = load_settings(SendSettings)
+    runtime = sender_runtime(settings.max_in_flight, settings.request_timeout)
     return runtime.loop.run_until_complete(
         send_job(
             job,
             client=runtime.client,
-            vapid=_authorizer(private_key, settings.vapid_subject),
+            vapid=authorizer(private_key, settings.vapid_subject),
             members=SubscriptionStore(settings.table_name),
             claims=SendClaims(settings.table_name),
             queue=PushQueue(settings.push_queue_url),
@@ -137,7 +93,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
     logger.append_keys(
         article_id=job.article_id, version=job.version, shard=job.shard, attempt=job.attempt
     )
-    settings = load_settings(SenderSettings)
+    settings = load_settings(SendSettings)
     # Read once here, so forked senders do not each ask SSM.
     private_key = vapid_keys.private_key(settings.vapid_private_key_parameter)
     # Retry jobs are small (a few hundred recipients at most): one process is plenty.
@@ -167,7 +123,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    load_settings(SenderSettings)  # a missing variable fails the invocation, not each record
+    load_settings(SendSettings)  # a missing variable fails the invocation, not each record
     try:
         return process_partial_response(
             event=event, record_handler=record_handler, processor=processor, context=context

@@ -7,7 +7,6 @@ is unavailable). Request bodies and key material are never logged.
 
 import binascii
 import json
-from functools import lru_cache
 from typing import Any, Final
 
 from aws_lambda_powertools.event_handler import (
@@ -19,9 +18,10 @@ from aws_lambda_powertools.event_handler import (
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 
 from stoppress.aws import vapid_keys
+from stoppress.core import warm
 from stoppress.core.errors import (
     ForbiddenError,
     InvalidSubscriptionError,
@@ -41,11 +41,6 @@ from stoppress.subscriptions.table import SubscriptionStore
 # A real subscribe request is well under 1 KB; anything much larger is not one.
 MAX_BODY_BYTES: Final = 4096
 MAX_REPORTED_ERRORS: Final = 5
-
-
-class SubscribeApiSettings(SubscribeSettings):
-    # The site allowed to call the API from a browser; unset means no CORS headers.
-    site_origin: str | None = Field(alias="SITE_ORIGIN", default=None, pattern=r"^https?://")
 
 
 class RequestError(Exception):
@@ -98,8 +93,8 @@ def _request_json(app: APIGatewayHttpResolver) -> object:
         raise RequestError(400, "invalid_json", "request body is not valid JSON") from e
 
 
-@lru_cache(maxsize=4)
-def _api(settings: SubscribeApiSettings) -> APIGatewayHttpResolver:
+@warm.cached
+def _api(settings: SubscribeSettings) -> APIGatewayHttpResolver:
     cors = (
         CORSConfig(allow_origin=settings.site_origin, allow_headers=["Content-Type"], max_age=600)
         if settings.site_origin
@@ -166,4 +161,4 @@ def _api(settings: SubscribeApiSettings) -> APIGatewayHttpResolver:
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return _api(load_settings(SubscribeApiSettings)).resolve(event, context)
+    return _api(load_settings(SubscribeSettings)).resolve(event, context)

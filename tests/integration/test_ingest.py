@@ -12,6 +12,7 @@ from moto.core.botocore_stubber import BotocoreStubber
 from functions.ingest.app import lambda_handler, upload_from_record
 from stoppress.articles.model import Audience, ChangeKind, SourceObject
 from stoppress.aws import clients
+from stoppress.core import warm
 from stoppress.core.errors import TransientError
 from stoppress.core.settings import IngestSettings, load_settings
 from stoppress.ingest.articles_table import ArticleStore
@@ -294,7 +295,7 @@ def test_a_transient_failure_keeps_the_other_records_and_raises(
     assert store.get_head("second-story") is None
     assert store.rejections(other_key) == []  # not a rejection: Lambda retries it
 
-    clients.reset()  # the retry runs with a healthy client
+    warm.reset()  # the retry runs with a healthy client
     assert statuses(handle(throttled, ok)) == ["stored", "unchanged"]
 
 
@@ -302,7 +303,7 @@ def test_large_bodies_stay_in_s3_and_still_judge_changes(
     s3: Any, bucket: str, store: ArticleStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("INLINE_BODY_LIMIT", "500")
-    load_settings.cache_clear()
+    warm.reset()
     first = put(s3, bucket, KEY, STORY)
     handle(first)
     handle(put(s3, bucket, KEY, STORY.replace(b"Monday", b"Tuesday", 1)))

@@ -17,7 +17,7 @@ from stoppress.articles.items import version_from_item, version_to_item
 from stoppress.articles.model import Audience, ChangeKind
 from stoppress.contracts.jobs import PushJob
 from stoppress.contracts.keys import article_pk
-from stoppress.core.settings import load_settings
+from stoppress.core import warm
 from stoppress.notify.payload import build_payload
 from stoppress.webpush.headers import topic_header
 from stoppress_dev.eventfilter import matches
@@ -192,7 +192,7 @@ def test_refused_jobs_release_their_claims_so_a_retry_sends_them(
     assert claims_in_table(table, "nato-resumes-contacts") == []
 
     monkeypatch.setenv("PUSH_QUEUE_URL", queue_url)
-    load_settings.cache_clear()
+    warm.reset()
     assert invoke({"Records": [*event["Records"], other]}) == {"batchItemFailures": []}
     assert len(drain(queue_url)) == 2 * SHARDS
 

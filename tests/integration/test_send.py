@@ -58,18 +58,6 @@ def service(vapid_public_key: str) -> Iterator[PushService]:
         yield running
 
 
-@pytest.fixture(autouse=True)
-def _fresh_sender_runtime() -> Iterator[None]:
-    """Each test gets its own event loop and HTTP session (settings differ between tests)."""
-    app._runtime.cache_clear()
-    yield
-    if app._runtime.cache_info().currsize:
-        runtime = app._runtime()
-        runtime.loop.run_until_complete(runtime.client.close())
-        runtime.loop.close()
-    app._runtime.cache_clear()
-
-
 def subscribe(table: str, subscriber: Subscriber, topics: tuple[str, ...] = ("all",)) -> str:
     from stoppress.subscriptions.model import Subscription
 

@@ -12,6 +12,8 @@ import botocore.session
 from botocore.config import Config
 from botocore.loaders import Loader, create_loader
 
+from stoppress.core import warm
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
@@ -30,7 +32,7 @@ def _loader(data_path: str | None) -> Loader:
     """Service models and endpoint data, read from botocore's files once per process.
 
     Each botocore session otherwise brings its own loader and parses the same JSON
-    again; a session made after ``reset()`` (or in a forked sender process) reuses
+    again; a session made after ``warm.reset()`` (or in a forked sender process) reuses
     what the first one read. The data does not depend on credentials, region or
     endpoint, so sharing it changes nothing else.
     """
@@ -44,32 +46,26 @@ def new_session() -> boto3.session.Session:
     return boto3.session.Session(botocore_session=core)
 
 
-@cache
+@warm.cached
 def session() -> boto3.session.Session:
     return new_session()
 
 
-@cache
+@warm.cached
 def dynamodb() -> "DynamoDBClient":
     return session().client("dynamodb", config=_CONFIG)
 
 
-@cache
+@warm.cached
 def s3() -> "S3Client":
     return session().client("s3", config=_CONFIG)
 
 
-@cache
+@warm.cached
 def sqs() -> "SQSClient":
     return session().client("sqs", config=_CONFIG)
 
 
-@cache
+@warm.cached
 def client(service: str) -> Any:
     return session().client(service, config=_CONFIG)  # type: ignore[call-overload]
-
-
-def reset() -> None:
-    """Forget every cached client (tests switch between moto backends)."""
-    for factory in (session, dynamodb, s3, sqs, client):
-        factory.cache_clear()

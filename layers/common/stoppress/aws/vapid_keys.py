@@ -8,9 +8,10 @@ Powertools' parameters package is imported on the first read: the subscribe
 function serves its other routes without it.
 """
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from stoppress.aws import clients
+from stoppress.core import warm
 from stoppress.core.errors import NotFoundError
 
 if TYPE_CHECKING:
@@ -19,18 +20,13 @@ if TYPE_CHECKING:
 # Key rotation reaches warm functions within this many seconds.
 MAX_AGE_SECONDS: Final = 300
 
-# (client, provider): the provider holds the value cache and is rebuilt whenever
-# the cached client changes, so clients.reset() also forgets cached keys.
-_current: list[tuple[Any, "SSMProvider"]] = []
 
-
+@warm.cached
 def _provider() -> "SSMProvider":
+    # The provider holds the value cache: warm.reset() forgets it with the client.
     from aws_lambda_powertools.utilities.parameters import SSMProvider
 
-    ssm = clients.client("ssm")
-    if not _current or _current[0][0] is not ssm:
-        _current[:] = [(ssm, SSMProvider(boto3_client=ssm))]
-    return _current[0][1]
+    return SSMProvider(boto3_client=clients.client("ssm"))
 
 
 def _get(name: str, *, decrypt: bool) -> str:

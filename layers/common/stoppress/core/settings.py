@@ -6,11 +6,11 @@ name.
 """
 
 import os
-from functools import cache
 from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from stoppress.core import warm
 from stoppress.core.errors import SettingsError
 
 DEFAULT_PUSH_HOSTS = (
@@ -35,10 +35,22 @@ def _split_hosts(value: object) -> object:
     return value
 
 
-class IngestSettings(_Settings):
+# Each setting is declared once, on the smallest model that needs it, and the
+# function models combine them; every default equals what template.yaml sets.
+
+
+class _Table(_Settings):
     table_name: str = Field(alias="TABLE_NAME", min_length=1)
-    # Bodies larger than this stay in S3 and the version keeps a pointer.
-    inline_body_limit: int = Field(alias="INLINE_BODY_LIMIT", default=100_000, gt=0)
+
+
+class _PushQueue(_Settings):
+    push_queue_url: str = Field(alias="PUSH_QUEUE_URL", min_length=1)
+
+
+class _TopicShards(_Settings):
+    # Subscribe writes members into shards and notify plans one job per shard:
+    # both read this one declaration, and the template gives both the same value.
+    topic_shards: int = Field(alias="TOPIC_SHARDS", default=64, ge=1, le=1000)
 
 
 class PushEndpointSettings(_Settings):
@@ -49,33 +61,36 @@ class PushEndpointSettings(_Settings):
     _hosts = field_validator("allowed_push_hosts", mode="before")(_split_hosts)
 
 
-class SubscribeSettings(PushEndpointSettings):
-    table_name: str = Field(alias="TABLE_NAME", min_length=1)
+class IngestSettings(_Table):
+    # Bodies larger than this stay in S3 and the version keeps a pointer.
+    inline_body_limit: int = Field(alias="INLINE_BODY_LIMIT", default=100_000, gt=0)
+
+
+class SubscribeSettings(PushEndpointSettings, _Table, _TopicShards):
     vapid_public_key_parameter: str = Field(alias="VAPID_PUBLIC_KEY_PARAMETER", min_length=1)
-    topic_shards: int = Field(alias="TOPIC_SHARDS", default=16, ge=1, le=1000)
+    # The site allowed to call the API from a browser; unset means no CORS headers.
+    site_origin: str | None = Field(alias="SITE_ORIGIN", default=None, pattern=r"^https?://")
 
 
-class NotifySettings(_Settings):
-    table_name: str = Field(alias="TABLE_NAME", min_length=1)
-    push_queue_url: str = Field(alias="PUSH_QUEUE_URL", min_length=1)
+class NotifySettings(_Table, _PushQueue, _TopicShards):
     site_base_url: str = Field(alias="SITE_BASE_URL", pattern=r"^https?://")
-    topic_shards: int = Field(alias="TOPIC_SHARDS", default=16, ge=1, le=1000)
 
 
-class SendSettings(PushEndpointSettings):
-    table_name: str = Field(alias="TABLE_NAME", min_length=1)
-    push_queue_url: str = Field(alias="PUSH_QUEUE_URL", min_length=1)
+class SendSettings(PushEndpointSettings, _Table, _PushQueue):
     vapid_private_key_parameter: str = Field(alias="VAPID_PRIVATE_KEY_PARAMETER", min_length=1)
     vapid_subject: str = Field(alias="VAPID_SUBJECT", pattern=r"^(mailto:|https://)")
     max_in_flight: int = Field(alias="PUSH_MAX_IN_FLIGHT", default=128, ge=1, le=2048)
     request_timeout: float = Field(alias="PUSH_REQUEST_TIMEOUT", default=10.0, gt=0, le=60)
     max_attempts: int = Field(alias="PUSH_MAX_ATTEMPTS", default=5, ge=1, le=20)
+    # Sender processes per job: one per vCPU the function's memory size buys
+    # (about one per 1,769 MB). 1 sends from the handler's own process.
+    processes: int = Field(alias="PUSH_SENDER_PROCESSES", default=1, ge=1, le=6)
 
 
 S = TypeVar("S", bound=_Settings)
 
 
-@cache
+@warm.cached
 def load_settings(model: type[S]) -> S:
     """Read ``model`` from the environment once per process."""
     try:
