@@ -7,21 +7,19 @@ event. Redelivering records that already succeeded is harmless: identical
 content makes no new version.
 """
 
-from collections.abc import Mapping
 from typing import Any
-from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from stoppress.articles.model import SourceObject
 from stoppress.core import warm
 from stoppress.core.errors import TransientError
 from stoppress.core.observability import logger, metrics, tracer
 from stoppress.core.settings import IngestSettings, load_settings
 from stoppress.ingest.articles_table import ArticleStore
 from stoppress.ingest.objects import ObjectStore
+from stoppress.ingest.s3_events import upload_from_record
 from stoppress.ingest.service import IngestOutcome, ingest_upload
 
 _METRIC_BY_STATUS = {
@@ -40,23 +38,6 @@ def _store(table_name: str) -> ArticleStore:
 @warm.cached
 def _objects() -> ObjectStore:
     return ObjectStore()
-
-
-# S3 notification records are read as plain dicts: the few fields used here do not
-# justify Powertools' data classes, whose package import costs every cold start.
-def upload_from_record(record: Mapping[str, Any]) -> SourceObject:
-    """The uploaded object an S3 event record names (keys arrive URL-encoded, '+' for spaces)."""
-    s3 = record["s3"]
-    obj = s3["object"]
-    size = obj.get("size")
-    return SourceObject(
-        bucket=s3["bucket"]["name"],
-        key=unquote_plus(obj["key"]),
-        version_id=obj.get("versionId") or None,
-        sequencer=obj.get("sequencer") or None,
-        event_time=record["eventTime"],
-        size=int(size) if size is not None else None,
-    )
 
 
 @logger.inject_lambda_context(clear_state=True)

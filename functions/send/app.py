@@ -20,8 +20,8 @@ from stoppress.contracts.jobs import PushJob
 from stoppress.core import warm
 from stoppress.core.observability import logger, metrics, tracer
 from stoppress.core.settings import SendSettings, load_settings
+from stoppress.send.claims import SendClaims
 from stoppress.send.delivery_stats import DeliveryStats
-from stoppress.send.leases import SendClaims
 from stoppress.send.parallel import send_in_parts
 from stoppress.send.runtime import authorizer, sender_runtime
 from stoppress.send.service import (

@@ -9,7 +9,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from moto.core.botocore_stubber import BotocoreStubber
 
-from functions.ingest.app import lambda_handler, upload_from_record
+from functions.ingest.app import lambda_handler
 from stoppress.articles.model import Audience, ChangeKind, SourceObject
 from stoppress.aws import clients
 from stoppress.core import warm
@@ -17,6 +17,7 @@ from stoppress.core.errors import TransientError
 from stoppress.core.settings import IngestSettings, load_settings
 from stoppress.ingest.articles_table import ArticleStore
 from stoppress.ingest.objects import ObjectStore
+from stoppress.ingest.s3_events import upload_from_record
 from stoppress.ingest.service import ingest_upload
 from tests.integration.s3_events import LambdaContext, Upload, put, s3_event
 

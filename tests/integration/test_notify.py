@@ -74,7 +74,7 @@ def drain(url: str) -> list[PushJob]:
             sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
 
 
-def claims_in_table(table: str, article_id: str) -> list[dict[str, Any]]:
+def ledger_items(table: str, article_id: str) -> list[dict[str, Any]]:
     items = boto3.client("dynamodb").query(
         TableName=table,
         KeyConditionExpression="pk = :pk AND begins_with(sk, :job)",
@@ -111,9 +111,9 @@ def test_new_version_becomes_one_job_per_shard_of_topic_all(queue_url: str, tabl
         assert job.ttl == 86_400
         assert job.topic_header == topic_header("nato-resumes-contacts")
         assert job.recipients is None
-    claims = claims_in_table(table, "nato-resumes-contacts")
-    assert sorted(c["sk"]["S"] for c in claims) == [f"JOB#000001#all#{s}" for s in range(SHARDS)]
-    assert all(int(c["expires_at"]["N"]) > 0 for c in claims)
+    entries = ledger_items(table, "nato-resumes-contacts")
+    assert sorted(c["sk"]["S"] for c in entries) == [f"JOB#000001#all#{s}" for s in range(SHARDS)]
+    assert all(int(c["expires_at"]["N"]) > 0 for c in entries)
 
 
 def test_update_goes_to_the_storys_followers(queue_url: str) -> None:
@@ -176,10 +176,10 @@ def test_audience_none_and_other_records_send_nothing(queue_url: str, table: str
     assert invoke({"Records": records}) == {"batchItemFailures": []}
 
     assert drain(queue_url) == []
-    assert claims_in_table(table, "nato-resumes-contacts") == []
+    assert ledger_items(table, "nato-resumes-contacts") == []
 
 
-def test_refused_jobs_release_their_claims_so_a_retry_sends_them(
+def test_refused_jobs_leave_the_ledger_so_a_retry_sends_them(
     queue_url: str, table: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     event = load_event("stream-new-version.json")
@@ -189,7 +189,7 @@ def test_refused_jobs_release_their_claims_so_a_retry_sends_them(
     # The whole batch failing raises, so Lambda retries it (and bisects) as a function error.
     with pytest.raises(BatchProcessingError):
         invoke({"Records": [*event["Records"], other]})
-    assert claims_in_table(table, "nato-resumes-contacts") == []
+    assert ledger_items(table, "nato-resumes-contacts") == []
 
     monkeypatch.setenv("PUSH_QUEUE_URL", queue_url)
     warm.reset()

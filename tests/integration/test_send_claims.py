@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from stoppress.contracts.jobs import PushJob
+from stoppress.send.claims import LeaseLostError, SendClaims
 from stoppress.send.delivery_stats import DeliveryStats
-from stoppress.send.leases import LeaseLostError, SendClaims
 from stoppress.send.service import Claim, JobInProgressError
 from stoppress.webpush.headers import Urgency
 

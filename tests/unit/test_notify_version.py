@@ -1,4 +1,4 @@
-"""notify_version with in-memory claims and queue: each job enqueued once, refusals retried."""
+"""notify_version with an in-memory ledger and queue: each job enqueued once, refusals retried."""
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -31,24 +31,24 @@ def make_version(audience: Audience = Audience.ALL) -> Version:
     )
 
 
-class FakeClaims:
+class FakeLedger:
     def __init__(self) -> None:
         self.held: set[tuple[str, int, str, int]] = set()
-        self.released: list[int] = []
-        self.fail_release = False
+        self.erased: list[int] = []
+        self.fail_erase = False
 
-    def claim(self, article_id: str, version: int, topic: str, shard: int) -> bool:
+    def record(self, article_id: str, version: int, topic: str, shard: int) -> bool:
         key = (article_id, version, topic, shard)
         if key in self.held:
             return False
         self.held.add(key)
         return True
 
-    def release(self, article_id: str, version: int, topic: str, shard: int) -> None:
-        if self.fail_release:
+    def erase(self, article_id: str, version: int, topic: str, shard: int) -> None:
+        if self.fail_erase:
             raise TransientError("table throttled")
         self.held.discard((article_id, version, topic, shard))
-        self.released.append(shard)
+        self.erased.append(shard)
 
 
 class FakeQueue:
@@ -65,41 +65,41 @@ class FakeQueue:
 
 
 def test_every_shard_is_enqueued_once_even_when_replayed() -> None:
-    claims, queue = FakeClaims(), FakeQueue()
+    ledger, queue = FakeLedger(), FakeQueue()
 
-    assert notify_version(make_version(), claims=claims, queue=queue, settings=SETTINGS) == 25
-    assert notify_version(make_version(), claims=claims, queue=queue, settings=SETTINGS) == 0
+    assert notify_version(make_version(), ledger=ledger, queue=queue, settings=SETTINGS) == 25
+    assert notify_version(make_version(), ledger=ledger, queue=queue, settings=SETTINGS) == 0
 
     assert sorted(j.shard for j in queue.jobs) == list(range(25))
     assert {j.topic for j in queue.jobs} == {"all"}
 
 
-def test_audience_none_claims_and_enqueues_nothing() -> None:
-    claims, queue = FakeClaims(), FakeQueue()
+def test_audience_none_records_and_enqueues_nothing() -> None:
+    ledger, queue = FakeLedger(), FakeQueue()
     version = make_version(Audience.NONE)
-    assert notify_version(version, claims=claims, queue=queue, settings=SETTINGS) == 0
-    assert claims.held == set()
+    assert notify_version(version, ledger=ledger, queue=queue, settings=SETTINGS) == 0
+    assert ledger.held == set()
     assert queue.jobs == []
 
 
 def test_refused_jobs_are_released_and_the_retry_sends_only_them() -> None:
-    claims, queue = FakeClaims(), FakeQueue(refuse_shards=[3, 7])
+    ledger, queue = FakeLedger(), FakeQueue(refuse_shards=[3, 7])
 
     with pytest.raises(EnqueueError):
-        notify_version(make_version(), claims=claims, queue=queue, settings=SETTINGS)
+        notify_version(make_version(), ledger=ledger, queue=queue, settings=SETTINGS)
 
-    # Work stops at the failing chunk: shards 10.. were never claimed.
-    assert sorted(claims.released) == [3, 7]
+    # Work stops at the failing chunk: shards 10.. were never recorded.
+    assert sorted(ledger.erased) == [3, 7]
     assert sorted(j.shard for j in queue.jobs) == [0, 1, 2, 4, 5, 6, 8, 9]
 
     queue.refuse.clear()
-    assert notify_version(make_version(), claims=claims, queue=queue, settings=SETTINGS) == 17
+    assert notify_version(make_version(), ledger=ledger, queue=queue, settings=SETTINGS) == 17
     assert sorted(j.shard for j in queue.jobs) == list(range(25))
 
 
 def test_a_failed_release_still_raises_the_enqueue_error() -> None:
-    claims, queue = FakeClaims(), FakeQueue(refuse_shards=[0])
-    claims.fail_release = True
+    ledger, queue = FakeLedger(), FakeQueue(refuse_shards=[0])
+    ledger.fail_erase = True
 
     with pytest.raises(EnqueueError):
-        notify_version(make_version(), claims=claims, queue=queue, settings=SETTINGS)
+        notify_version(make_version(), ledger=ledger, queue=queue, settings=SETTINGS)

@@ -70,7 +70,7 @@ def delivery_sk(number: int) -> str:
     return f"DELIVERY#{number:06d}"
 
 
-def job_claim_sk(number: int, topic: str, shard: int) -> str:
+def job_ledger_sk(number: int, topic: str, shard: int) -> str:
     return f"JOB#{number:06d}#{topic}#{shard}"
 
 

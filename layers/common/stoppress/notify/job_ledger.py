@@ -1,9 +1,10 @@
-"""Job claims: one conditional item per (version, topic, shard), so a job is enqueued once.
+"""The job ledger: one conditional item per (version, topic, shard), so a job is enqueued once.
 
 A DynamoDB stream delivers a record at least once; a retried batch replays
 records that were already handled. Before a push job goes on the queue its
-claim item is written with ``attribute_not_exists``: the second writer loses
-and enqueues nothing.
+ledger item is written with ``attribute_not_exists``: the second writer loses
+and enqueues nothing. (Items keep the type "job_claim" they were first stored
+with, so tables written before keep working.)
 """
 
 from datetime import UTC, datetime, timedelta
@@ -13,28 +14,28 @@ from botocore.exceptions import ClientError
 
 from stoppress.aws import clients
 from stoppress.aws.errors import error_code, is_transient
-from stoppress.contracts.keys import article_pk, job_claim_sk
+from stoppress.contracts.keys import article_pk, job_ledger_sk
 from stoppress.core.errors import NotFoundError, TransientError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 # Stream records live 24 h; a week covers any redelivery or redrive from the DLQ.
-CLAIM_LIFETIME: Final = timedelta(days=7)
-CLAIM_TYPE: Final = "job_claim"
+ENTRY_LIFETIME: Final = timedelta(days=7)
+ENTRY_TYPE: Final = "job_claim"
 
 
 def _map_client_error(e: ClientError, table_name: str) -> Exception:
     code = error_code(e)
     if is_transient(e):
-        return TransientError(f"job claim write failed: {code}")
+        return TransientError(f"job ledger write failed: {code}")
     if code == "ResourceNotFoundException":
         return NotFoundError(f"table {table_name} does not exist")
     return e
 
 
-class JobClaimStore:
-    """Claims on push jobs in the article's partition of the table."""
+class JobLedgerTable:
+    """The ledger of enqueued push jobs, in the article's partition of the table."""
 
     def __init__(self, table_name: str, client: "DynamoDBClient | None" = None) -> None:
         self._table_name = table_name
@@ -45,21 +46,21 @@ class JobClaimStore:
     ) -> dict[str, dict[str, str]]:
         return {
             "pk": {"S": article_pk(article_id)},
-            "sk": {"S": job_claim_sk(version, topic, shard)},
+            "sk": {"S": job_ledger_sk(version, topic, shard)},
         }
 
-    def claim(self, article_id: str, version: int, topic: str, shard: int) -> bool:
-        """True if this call claimed the job, False if it was claimed before."""
+    def record(self, article_id: str, version: int, topic: str, shard: int) -> bool:
+        """True if this call recorded the job first, False if it was recorded before."""
         now = datetime.now(UTC)
         item = {
             **self._key(article_id, version, topic, shard),
-            "type": {"S": CLAIM_TYPE},
+            "type": {"S": ENTRY_TYPE},
             "article_id": {"S": article_id},
             "version": {"N": str(version)},
             "topic": {"S": topic},
             "shard": {"N": str(shard)},
             "claimed_at": {"S": now.isoformat()},
-            "expires_at": {"N": str(int((now + CLAIM_LIFETIME).timestamp()))},
+            "expires_at": {"N": str(int((now + ENTRY_LIFETIME).timestamp()))},
         }
         try:
             self._client.put_item(
@@ -73,8 +74,8 @@ class JobClaimStore:
             raise _map_client_error(e, self._table_name) from e
         return True
 
-    def release(self, article_id: str, version: int, topic: str, shard: int) -> None:
-        """Forget a claim whose job never reached the queue, so a retry can send it."""
+    def erase(self, article_id: str, version: int, topic: str, shard: int) -> None:
+        """Forget a job that never reached the queue, so a retry can send it."""
         try:
             self._client.delete_item(
                 TableName=self._table_name, Key=self._key(article_id, version, topic, shard)

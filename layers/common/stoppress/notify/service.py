@@ -1,8 +1,8 @@
 """Notify: turn one new version into push jobs on the queue, each exactly once.
 
 A stream record can arrive more than once (a retried batch replays every
-record in it), so every job is claimed before it is enqueued and only jobs
-this call claimed go on the queue.
+record in it), so every job is recorded in a ledger before it is enqueued, and
+only jobs this call recorded first go on the queue.
 """
 
 from collections.abc import Sequence
@@ -16,17 +16,19 @@ from stoppress.core.observability import logger
 from stoppress.core.settings import NotifySettings
 from stoppress.notify.planning import plan_fanout
 
-# One SendMessageBatch worth of jobs is claimed, then enqueued, before the next:
-# the first shards start sending while later ones are still being claimed, and a
+# One SendMessageBatch worth of jobs is recorded, then enqueued, before the next:
+# the first shards start sending while later ones are still being recorded, and a
 # failure leaves at most one chunk to account for.
 CHUNK: Final = 10
-CLAIM_WORKERS: Final = 8
+LEDGER_WORKERS: Final = 8
 
 
-class JobClaims(Protocol):
-    def claim(self, article_id: str, version: int, topic: str, shard: int) -> bool: ...
+class JobLedger(Protocol):
+    """Which jobs went on the queue: ``record`` is True only for the first caller."""
 
-    def release(self, article_id: str, version: int, topic: str, shard: int) -> None: ...
+    def record(self, article_id: str, version: int, topic: str, shard: int) -> bool: ...
+
+    def erase(self, article_id: str, version: int, topic: str, shard: int) -> None: ...
 
 
 class JobQueue(Protocol):
@@ -34,50 +36,49 @@ class JobQueue(Protocol):
 
 
 def notify_version(
-    version: Version, *, claims: JobClaims, queue: JobQueue, settings: NotifySettings
+    version: Version, *, ledger: JobLedger, queue: JobQueue, settings: NotifySettings
 ) -> int:
     """Plan the version's fan-out and enqueue every job not enqueued before; returns how many.
 
-    Order: claim, then enqueue, then (only on failure) release. If the queue
-    refuses some jobs, their claims are released and the error propagates, so
-    the stream retries the record and the retry claims and sends exactly those
-    jobs again; jobs that did reach the queue keep their claims and are not
-    repeated. Enqueueing before claiming would instead send duplicates on every
-    retry. What this order cannot cover is the process dying between a claim
-    and its enqueue (a Lambda timeout): that shard is then skipped, and the log
-    line "push jobs claimed" with no matching "push jobs enqueued" shows which.
+    Order: record in the ledger, then enqueue, then (only on failure) erase. If
+    the queue refuses some jobs, their entries are erased and the error
+    propagates, so the stream retries the record and the retry records and
+    sends exactly those jobs again; jobs that did reach the queue stay recorded
+    and are not repeated. Enqueueing before recording would instead send
+    duplicates on every retry. What this order cannot cover is the process
+    dying between a record and its enqueue (a Lambda timeout): that shard is
+    then skipped, and the log line "push jobs recorded" with no matching "push
+    jobs enqueued" shows which.
     """
     jobs = plan_fanout(version, shards=settings.topic_shards, site_base_url=settings.site_base_url)
     enqueued = 0
-    with ThreadPoolExecutor(max_workers=CLAIM_WORKERS) as pool:
+    with ThreadPoolExecutor(max_workers=LEDGER_WORKERS) as pool:
         for start in range(0, len(jobs), CHUNK):
             chunk = jobs[start : start + CHUNK]
-            won = list(pool.map(lambda job: _claim(claims, job), chunk))
-            claimed = [job for job, ok in zip(chunk, won, strict=True) if ok]
-            if len(claimed) < len(chunk):
-                logger.info(
-                    "push jobs already claimed",
-                    extra={"shards": [j.shard for j, ok in zip(chunk, won, strict=True) if not ok]},
-                )
-            if not claimed:
+            first = list(pool.map(lambda job: _record(ledger, job), chunk))
+            recorded = [job for job, ok in zip(chunk, first, strict=True) if ok]
+            if len(recorded) < len(chunk):
+                already = [j.shard for j, ok in zip(chunk, first, strict=True) if not ok]
+                logger.info("push jobs already enqueued", extra={"shards": already})
+            if not recorded:
                 continue
             logger.info(
-                "push jobs claimed", extra={"topic": claimed[0].topic, "jobs": len(claimed)}
+                "push jobs recorded", extra={"topic": recorded[0].topic, "jobs": len(recorded)}
             )
             try:
-                queue.enqueue(claimed)
+                queue.enqueue(recorded)
             except EnqueueError as e:
-                _release(claims, e.not_enqueued)
-                enqueued += len(claimed) - len(e.not_enqueued)
+                _erase(ledger, e.not_enqueued)
+                enqueued += len(recorded) - len(e.not_enqueued)
                 logger.warning(
-                    "push jobs not enqueued, claims released for a retry",
+                    "push jobs not enqueued, erased from the ledger for a retry",
                     extra={
                         "enqueued": enqueued,
                         "shards": [j.shard for j in e.not_enqueued],
                     },
                 )
                 raise
-            enqueued += len(claimed)
+            enqueued += len(recorded)
     logger.info(
         "push jobs enqueued",
         extra={
@@ -91,18 +92,18 @@ def notify_version(
     return enqueued
 
 
-def _claim(claims: JobClaims, job: PushJob) -> bool:
-    return claims.claim(job.article_id, job.version, job.topic, job.shard)
+def _record(ledger: JobLedger, job: PushJob) -> bool:
+    return ledger.record(job.article_id, job.version, job.topic, job.shard)
 
 
-def _release(claims: JobClaims, jobs: Sequence[PushJob]) -> None:
-    """Release every claim it can; the caller re-raises the enqueue error either way."""
+def _erase(ledger: JobLedger, jobs: Sequence[PushJob]) -> None:
+    """Erase every entry it can; the caller re-raises the enqueue error either way."""
     for job in jobs:
         try:
-            claims.release(job.article_id, job.version, job.topic, job.shard)
+            ledger.erase(job.article_id, job.version, job.topic, job.shard)
         except StoppressError:
-            # The claim stays, so a retry will skip this shard: say which, for a manual redrive.
+            # The entry stays, so a retry will skip this shard: say which, for a manual redrive.
             logger.exception(
-                "push job claim not released",
+                "push job not erased from the ledger",
                 extra={"topic": job.topic, "shard": job.shard, "version": job.version},
             )

@@ -1,5 +1,5 @@
 """Send: one push job becomes encrypted Web Push requests, every answer accounted for.
 
-``service.send_job`` sends; ``parallel`` splits a job across processes; ``leases``,
+``service.send_job`` sends; ``parallel`` splits a job across processes; ``claims``,
 ``delivery_stats`` and ``push_http`` are its DynamoDB and HTTP adapters; ``runtime`` holds
 what warm invocations reuse."""

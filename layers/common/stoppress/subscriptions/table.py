@@ -15,8 +15,8 @@ are imported on the first read rather than at every importer's cold start.
 """
 
 import hmac
-from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, datetime
+from collections.abc import Iterator, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -273,24 +273,6 @@ class SubscriptionStore:
             if self._transact(items, "deleting a subscription"):
                 return True
         raise TransientError("subscription kept changing while it was being deleted")
-
-    def record_success(self, sub_ids: Iterable[str], *, at: datetime | None = None) -> None:
-        """Note a delivery that worked: last_success_at now, failure_count back to 0."""
-        when = (at or datetime.now(UTC)).isoformat()
-        for sub_id in sub_ids:
-            try:
-                clients.dynamodb().update_item(
-                    TableName=self.table_name,
-                    Key=_key(subscription_pk(sub_id), SUB_SK),
-                    UpdateExpression="SET last_success_at = :at, failure_count = :zero",
-                    ConditionExpression="attribute_exists(pk)",
-                    ExpressionAttributeValues={":at": {"S": when}, ":zero": {"N": "0"}},
-                )
-            except ClientError as e:
-                if _is_condition_failure(e):
-                    continue  # unsubscribed meanwhile: nothing to record
-                _raise_mapped(e, "recording a delivery")
-                raise
 
     def _transact(self, items: list[Any], what: str) -> bool:
         """Run one transaction; False when a condition failed (someone else wrote first)."""

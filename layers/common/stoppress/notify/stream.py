@@ -1,0 +1,29 @@
+"""New versions off the table's stream: a stream record's NewImage back to a ``Version``."""
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from boto3.dynamodb.types import TypeDeserializer
+
+from stoppress.articles.items import version_from_item
+from stoppress.articles.model import Audience, Version
+from stoppress.contracts.keys import VERSION_SK_PREFIX
+
+_INSERT: Final = "INSERT"
+_deserializer = TypeDeserializer()
+
+
+def new_version(record: Mapping[str, Any]) -> Version | None:
+    """The version a stream record inserted, if it is one to notify about; else None.
+
+    The event source's filter already drops everything else; checking again here
+    keeps a filter mistake (or a hand-made event) from sending anything.
+    """
+    change = record.get("dynamodb") or {}
+    sk = (change.get("Keys") or {}).get("sk", {}).get("S", "")
+    image = change.get("NewImage")
+    if record.get("eventName") != _INSERT or not sk.startswith(VERSION_SK_PREFIX):
+        return None
+    if not image or image.get("audience", {}).get("S", Audience.NONE.value) == Audience.NONE:
+        return None
+    return version_from_item({name: _deserializer.deserialize(v) for name, v in image.items()})
