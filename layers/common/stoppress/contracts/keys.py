@@ -70,8 +70,13 @@ def delivery_sk(number: int) -> str:
     return f"DELIVERY#{number:06d}"
 
 
+def job_ledger_prefix(number: int) -> str:
+    """The sort key prefix shared by every ledger entry of one version."""
+    return f"JOB#{number:06d}#"
+
+
 def job_ledger_sk(number: int, topic: str, shard: int) -> str:
-    return f"JOB#{number:06d}#{topic}#{shard}"
+    return f"{job_ledger_prefix(number)}{topic}#{shard}"
 
 
 def send_claim_sk(number: int, job_key: str) -> str:

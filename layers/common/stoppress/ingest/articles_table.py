@@ -7,11 +7,10 @@ for the same article therefore cannot both become version n: the loser gets a
 ``VersionConflictError``, re-reads the head and tries again.
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
 from stoppress.articles.items import (
@@ -23,6 +22,7 @@ from stoppress.articles.items import (
 from stoppress.articles.model import Head, SourceObject, Version
 from stoppress.aws import clients
 from stoppress.aws.errors import error_code, is_transient
+from stoppress.aws.items import from_attrs, to_attrs
 from stoppress.contracts.keys import (
     HEAD_SK,
     VERSION_SK_PREFIX,
@@ -39,17 +39,6 @@ _CONFLICT_REASONS: Final = frozenset({"ConditionalCheckFailed", "TransactionConf
 _TRANSIENT_REASONS: Final = frozenset(
     {"ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"}
 )
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
-
-
-def _to_attrs(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _serializer.serialize(v) for k, v in item.items()}
-
-
-def _from_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _deserializer.deserialize(v) for k, v in attrs.items()}
 
 
 def _transient_or_raise(error: ClientError, action: str) -> None:
@@ -83,20 +72,20 @@ class ArticleStore:
     def get_head(self, article_id: str) -> Head | None:
         response = self._call(
             "get_item",
-            Key=_to_attrs({"pk": article_pk(article_id), "sk": HEAD_SK}),
+            Key=to_attrs({"pk": article_pk(article_id), "sk": HEAD_SK}),
             ConsistentRead=True,
         )
         item = response.get("Item")
-        return head_from_item(_from_attrs(item)) if item else None
+        return head_from_item(from_attrs(item)) if item else None
 
     def get_version(self, article_id: str, number: int) -> Version | None:
         response = self._call(
             "get_item",
-            Key=_to_attrs({"pk": article_pk(article_id), "sk": version_sk(number)}),
+            Key=to_attrs({"pk": article_pk(article_id), "sk": version_sk(number)}),
             ConsistentRead=True,
         )
         item = response.get("Item")
-        return version_from_item(_from_attrs(item)) if item else None
+        return version_from_item(from_attrs(item)) if item else None
 
     def latest_version(self, article_id: str) -> Version | None:
         head = self.get_head(article_id)
@@ -106,7 +95,7 @@ class ArticleStore:
         """Every stored version, oldest first, read page by page."""
         kwargs: dict[str, Any] = {
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": _to_attrs(
+            "ExpressionAttributeValues": to_attrs(
                 {":pk": article_pk(article_id), ":prefix": VERSION_SK_PREFIX}
             ),
             "ConsistentRead": True,
@@ -114,7 +103,7 @@ class ArticleStore:
         while True:
             page = self._call("query", **kwargs)
             for item in page.get("Items", []):
-                yield version_from_item(_from_attrs(item))
+                yield version_from_item(from_attrs(item))
             if "LastEvaluatedKey" not in page:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -131,13 +120,13 @@ class ArticleStore:
             head_condition = {
                 "ConditionExpression": "#version = :expected",
                 "ExpressionAttributeNames": {"#version": "version"},
-                "ExpressionAttributeValues": _to_attrs({":expected": expected_head}),
+                "ExpressionAttributeValues": to_attrs({":expected": expected_head}),
             }
         items = [
             {
                 "Put": {
                     "TableName": self.table_name,
-                    "Item": _to_attrs(version_to_item(version)),
+                    "Item": to_attrs(version_to_item(version)),
                     # Versions are immutable: never overwrite one.
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
@@ -145,7 +134,7 @@ class ArticleStore:
             {
                 "Put": {
                     "TableName": self.table_name,
-                    "Item": _to_attrs(head_to_item(head)),
+                    "Item": to_attrs(head_to_item(head)),
                     **head_condition,
                 }
             },
@@ -177,10 +166,10 @@ class ArticleStore:
         try:
             self.client.put_item(
                 TableName=self.table_name,
-                Item=_to_attrs(head_to_item(moved)),
+                Item=to_attrs(head_to_item(moved)),
                 ConditionExpression="#version = :expected",
                 ExpressionAttributeNames={"#version": "version"},
-                ExpressionAttributeValues=_to_attrs({":expected": head.version}),
+                ExpressionAttributeValues=to_attrs({":expected": head.version}),
             )
         except ClientError as e:
             if e.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
@@ -205,13 +194,13 @@ class ArticleStore:
         }
         if source.version_id is not None:
             item["version_id"] = source.version_id
-        self._call("put_item", Item=_to_attrs(item))
+        self._call("put_item", Item=to_attrs(item))
 
     def rejections(self, key: str) -> list[dict[str, Any]]:
         """The rejection records for one S3 key, oldest first."""
         page = self._call(
             "query",
             KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues=_to_attrs({":pk": rejection_pk(key)}),
+            ExpressionAttributeValues=to_attrs({":pk": rejection_pk(key)}),
         )
-        return [_from_attrs(item) for item in page.get("Items", [])]
+        return [from_attrs(item) for item in page.get("Items", [])]

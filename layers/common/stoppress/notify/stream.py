@@ -3,14 +3,12 @@
 from collections.abc import Mapping
 from typing import Any, Final
 
-from boto3.dynamodb.types import TypeDeserializer
-
 from stoppress.articles.items import version_from_item
 from stoppress.articles.model import Audience, Version
+from stoppress.aws.items import from_attrs
 from stoppress.contracts.keys import VERSION_SK_PREFIX
 
 _INSERT: Final = "INSERT"
-_deserializer = TypeDeserializer()
 
 
 def new_version(record: Mapping[str, Any]) -> Version | None:
@@ -26,4 +24,4 @@ def new_version(record: Mapping[str, Any]) -> Version | None:
         return None
     if not image or image.get("audience", {}).get("S", Audience.NONE.value) == Audience.NONE:
         return None
-    return version_from_item({name: _deserializer.deserialize(v) for name, v in image.items()})
+    return version_from_item(from_attrs(image))

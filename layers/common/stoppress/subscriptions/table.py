@@ -19,11 +19,11 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from stoppress.aws import clients
 from stoppress.aws.errors import error_code, is_transient
+from stoppress.aws.items import from_attrs, to_attrs
 from stoppress.contracts.keys import SUB_SK, shard_of, subscription_pk, topic_member_sk, topic_pk
 from stoppress.core.errors import ForbiddenError, TransientError
 from stoppress.subscriptions.model import Subscription
@@ -34,10 +34,6 @@ if TYPE_CHECKING:
 SUBSCRIPTION_TYPE: Final = "subscription"
 WRITE_ATTEMPTS: Final = 4
 DEFAULT_PAGE_SIZE: Final = 500
-
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 
 
 def subscription_to_item(subscription: Subscription, *, shard: int) -> dict[str, Any]:
@@ -98,14 +94,6 @@ def member_from_item(item: Mapping[str, Any]) -> "Recipient":
     )
 
 
-def _dump(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _serializer.serialize(v) for k, v in item.items()}
-
-
-def _load(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _deserializer.deserialize(v) for k, v in item.items()}
-
-
 def _key(pk: str, sk: str) -> dict[str, Any]:
     return {"pk": {"S": pk}, "sk": {"S": sk}}
 
@@ -150,7 +138,7 @@ class SubscriptionStore:
             _raise_mapped(e, "reading a subscription")
             raise
         item = response.get("Item")
-        return _load(item) if item else None
+        return from_attrs(item) if item else None
 
     def get(self, sub_id: str) -> Subscription | None:
         item = self._get_item(sub_id)
@@ -192,7 +180,7 @@ class SubscriptionStore:
             except ClientError as e:
                 _raise_mapped(e, "reading topic members")
                 raise
-            page = [member_from_item(_load(item)) for item in response.get("Items", [])]
+            page = [member_from_item(from_attrs(item)) for item in response.get("Items", [])]
             if page:
                 yield page
             last = response.get("LastEvaluatedKey")
@@ -219,7 +207,7 @@ class SubscriptionStore:
                 {
                     "Put": {
                         "TableName": self.table_name,
-                        "Item": _dump(subscription_to_item(subscription, shard=shard)),
+                        "Item": to_attrs(subscription_to_item(subscription, shard=shard)),
                         **_unchanged(current),
                     }
                 }
@@ -228,7 +216,7 @@ class SubscriptionStore:
                 {
                     "Put": {
                         "TableName": self.table_name,
-                        "Item": _dump(member_to_item(subscription, t, shard)),
+                        "Item": to_attrs(member_to_item(subscription, t, shard)),
                     }
                 }
                 for t in subscription.topics

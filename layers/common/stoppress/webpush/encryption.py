@@ -8,7 +8,6 @@ derivation is five HMAC-SHA256 calls (the standard library's ``hmac.digest``), a
 the single record is sealed with one AES-GCM call.
 """
 
-import base64
 import hmac
 import os
 import struct
@@ -16,6 +15,8 @@ import struct
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from stoppress.core import base64url
 
 RECORD_SIZE = 4096
 _TAG_LENGTH = 16
@@ -29,12 +30,8 @@ _RS = struct.pack("!I", RECORD_SIZE)
 MAX_PLAINTEXT = RECORD_SIZE - _TAG_LENGTH - 1
 
 
-def _b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def _receiver(p256dh: str) -> tuple[bytes, ec.EllipticCurvePublicKey]:
-    raw = _b64url_decode(p256dh)
+    raw = base64url.decode(p256dh)
     if len(raw) != 65 or raw[0] != 4:
         raise ValueError("p256dh must be a 65-byte uncompressed P-256 point")
     return raw, ec.EllipticCurvePublicKey.from_encoded_point(_CURVE, raw)
@@ -51,7 +48,7 @@ def encrypt(plaintext: bytes, p256dh: str, auth: str) -> bytes:
     """
     if len(plaintext) > MAX_PLAINTEXT:
         raise ValueError(f"plaintext longer than {MAX_PLAINTEXT} bytes")
-    auth_secret = _b64url_decode(auth)
+    auth_secret = base64url.decode(auth)
     if len(auth_secret) != 16:
         raise ValueError("auth must be a 16-byte secret")
     ua_raw, ua_public = _receiver(p256dh)

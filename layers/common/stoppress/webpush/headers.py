@@ -1,11 +1,12 @@
 """Web Push request headers that carry meaning (RFC 8030 §5): Urgency and Topic."""
 
-import base64
 import hashlib
 from enum import StrEnum
 from typing import Annotated, Final
 
 from pydantic import Field
+
+from stoppress.core import base64url
 
 TOPIC_HEADER_LENGTH: Final = 32
 # RFC 8030 §5.4: the Topic header is at most 32 characters of the base64url alphabet.
@@ -28,4 +29,4 @@ def topic_header(key: str) -> str:
     replaces a still-undelivered earlier version instead of arriving after it.
     """
     digest = hashlib.sha256(key.encode()).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()[:TOPIC_HEADER_LENGTH]
+    return base64url.encode(digest)[:TOPIC_HEADER_LENGTH]

@@ -11,7 +11,6 @@ scalar the project stores in SSM, and every origin gets its own claims dict
 (a shared mutable claims dict would leak one origin's ``aud`` into another's).
 """
 
-import base64
 import json
 import time
 from collections.abc import Callable
@@ -21,18 +20,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+from stoppress.core import base64url
+
 TOKEN_LIFETIME = 12 * 3600
 # Re-sign when less than this remains: at most one signature per origin per hour.
 REFRESH_BELOW = 11 * 3600
-_JWT_HEADER = base64.urlsafe_b64encode(b'{"typ":"JWT","alg":"ES256"}').rstrip(b"=").decode()
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+_JWT_HEADER = base64url.encode(b'{"typ":"JWT","alg":"ES256"}')
 
 
 def origin_of(endpoint: str) -> str:
@@ -55,11 +48,11 @@ class VapidAuthorizer:
     ) -> None:
         if not subject.startswith(("mailto:", "https://")):
             raise ValueError("VAPID subject must be a mailto: or https: URI")
-        raw = _b64url_decode(private_key)
+        raw = base64url.decode(private_key)
         if len(raw) != 32:
             raise ValueError("VAPID private key must be a raw 32-byte P-256 scalar")
         self._key = ec.derive_private_key(int.from_bytes(raw, "big"), ec.SECP256R1())
-        self.public_key = _b64url(
+        self.public_key = base64url.encode(
             self._key.public_key().public_bytes(
                 serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
             )
@@ -85,9 +78,9 @@ class VapidAuthorizer:
         return header
 
     def _sign(self, claims: dict[str, str | int]) -> str:
-        body = _b64url(json.dumps(claims, separators=(",", ":")).encode())
+        body = base64url.encode(json.dumps(claims, separators=(",", ":")).encode())
         signing_input = f"{_JWT_HEADER}.{body}"
         der = self._key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256()))
         r, s = decode_dss_signature(der)
         self.signatures += 1
-        return f"{signing_input}.{_b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
+        return f"{signing_input}.{base64url.encode(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
