@@ -25,6 +25,7 @@ lint: $(BIN)/stoppress
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/checkov --quiet --compact --skip-download --framework cloudformation -f template.yaml
 
