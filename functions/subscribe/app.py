@@ -5,16 +5,9 @@ GET /vapid-public-key, POST /subscriptions, DELETE /subscriptions. Errors are
 is unavailable). Request bodies and key material are never logged.
 """
 
-import binascii
-import json
-from typing import Any, Final
+from typing import Any
 
-from aws_lambda_powertools.event_handler import (
-    APIGatewayHttpResolver,
-    CORSConfig,
-    Response,
-    content_types,
-)
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -31,66 +24,19 @@ from stoppress.core.errors import (
 from stoppress.core.observability import logger, metrics, tracer
 from stoppress.core.settings import SubscribeSettings, load_settings
 from stoppress.subscribe import service
+from stoppress.subscribe.http import (
+    RequestError,
+    describe,
+    error_response,
+    json_response,
+    request_json,
+)
 from stoppress.subscribe.requests import (
     ENDPOINT_SETTINGS,
     SubscribeRequest,
     UnsubscribeRequest,
 )
 from stoppress.subscriptions.table import SubscriptionStore
-
-# A real subscribe request is well under 1 KB; anything much larger is not one.
-MAX_BODY_BYTES: Final = 4096
-MAX_REPORTED_ERRORS: Final = 5
-
-
-class RequestError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
-def _error(status: int, code: str, message: str) -> Response:
-    return Response(
-        status_code=status,
-        content_type=content_types.APPLICATION_JSON,
-        body=json.dumps({"error": {"code": code, "message": message}}),
-    )
-
-
-def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        status_code=status,
-        content_type=content_types.APPLICATION_JSON,
-        body=json.dumps(body),
-        headers=headers,
-    )
-
-
-def _describe(error: ValidationError) -> str:
-    """Field and reason for each problem; never the offending input (it may be a secret)."""
-    problems = []
-    for err in error.errors(include_url=False, include_input=False, include_context=False):
-        field = ".".join(str(p) for p in err["loc"]) or "body"
-        problems.append(f"{field}: {err['msg'].removeprefix('Value error, ')}")
-    extra = len(problems) - MAX_REPORTED_ERRORS
-    return "; ".join(problems[:MAX_REPORTED_ERRORS]) + (f"; and {extra} more" if extra > 0 else "")
-
-
-def _request_json(app: APIGatewayHttpResolver) -> object:
-    event = app.current_event
-    raw = event.body or ""
-    if len(raw) > MAX_BODY_BYTES * 2:  # cheap early bound before decoding anything
-        raise RequestError(413, "body_too_large", f"request body exceeds {MAX_BODY_BYTES} bytes")
-    try:
-        data = (event.decoded_body or "").encode() if event.is_base64_encoded else raw.encode()
-    except (binascii.Error, UnicodeDecodeError) as e:
-        raise RequestError(400, "invalid_json", "request body is not valid JSON") from e
-    if len(data) > MAX_BODY_BYTES:
-        raise RequestError(413, "body_too_large", f"request body exceeds {MAX_BODY_BYTES} bytes")
-    try:
-        return json.loads(data)
-    except ValueError as e:
-        raise RequestError(400, "invalid_json", "request body is not valid JSON") from e
 
 
 @warm.cached
@@ -107,52 +53,52 @@ def _api(settings: SubscribeSettings) -> APIGatewayHttpResolver:
     @app.get("/vapid-public-key")
     def get_vapid_public_key() -> Response:
         key = vapid_keys.public_key(settings.vapid_public_key_parameter)
-        return _json(200, {"publicKey": key}, {"Cache-Control": "public, max-age=300"})
+        return json_response(200, {"publicKey": key}, {"Cache-Control": "public, max-age=300"})
 
     @app.post("/subscriptions")
     def post_subscription() -> Response:
-        request = SubscribeRequest.model_validate(_request_json(app), context=context)
+        request = SubscribeRequest.model_validate(request_json(app), context=context)
         subscription = service.subscribe(request, store, settings)
         metrics.add_metric(name="SubscriptionsStored", unit=MetricUnit.Count, value=1)
-        return _json(201, {"id": subscription.sub_id, "topics": list(subscription.topics)})
+        return json_response(201, {"id": subscription.sub_id, "topics": list(subscription.topics)})
 
     @app.delete("/subscriptions")
     def delete_subscription() -> Response:
-        request = UnsubscribeRequest.model_validate(_request_json(app), context=context)
+        request = UnsubscribeRequest.model_validate(request_json(app), context=context)
         service.unsubscribe(request, store)
         metrics.add_metric(name="SubscriptionsRemoved", unit=MetricUnit.Count, value=1)
         return Response(status_code=204)
 
     @app.exception_handler(RequestError)
-    def on_request_error(e: RequestError) -> Response:
-        return _error(e.status, e.code, e.message)
+    def on_requesterror_response(e: RequestError) -> Response:
+        return error_response(e.status, e.code, e.message)
 
     @app.exception_handler(ValidationError)
     def on_invalid(e: ValidationError) -> Response:
-        return _error(400, "invalid_request", _describe(e))
+        return error_response(400, "invalid_request", describe(e))
 
     @app.exception_handler(InvalidSubscriptionError)
     def on_invalid_subscription(e: InvalidSubscriptionError) -> Response:
-        return _error(400, "invalid_request", f"subscription.endpoint: {e.reason}")
+        return error_response(400, "invalid_request", f"subscription.endpoint: {e.reason}")
 
     @app.exception_handler(ForbiddenError)
     def on_forbidden(_: ForbiddenError) -> Response:
         metrics.add_metric(name="UnsubscribesRefused", unit=MetricUnit.Count, value=1)
-        return _error(403, "forbidden", service.NOT_YOURS)
+        return error_response(403, "forbidden", service.NOT_YOURS)
 
     @app.exception_handler(TransientError)
     def on_transient(e: TransientError) -> Response:
         logger.warning("dependency unavailable", extra={"reason": str(e)})
-        return _error(503, "unavailable", "try again shortly")
+        return error_response(503, "unavailable", "try again shortly")
 
     @app.exception_handler(NotFoundError)
     def on_not_configured(e: NotFoundError) -> Response:
         logger.error("not configured", extra={"reason": str(e)})
-        return _error(503, "not_configured", "push notifications are not set up yet")
+        return error_response(503, "not_configured", "push notifications are not set up yet")
 
     @app.not_found
     def on_no_route(_: Exception) -> Response:
-        return _error(404, "not_found", "no such route")
+        return error_response(404, "not_found", "no such route")
 
     return app
 

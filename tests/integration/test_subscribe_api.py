@@ -14,27 +14,17 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from functions.subscribe.app import MAX_BODY_BYTES, lambda_handler
+from functions.subscribe.app import lambda_handler
+from stoppress.core import base64url
 from stoppress.contracts.keys import shard_of, subscription_id, topic_pk
+from stoppress.subscribe.http import MAX_BODY_BYTES
 from stoppress.subscriptions.table import SubscriptionStore
+from tests.fakes.lambda_context import lambda_context
 from tests.unit.test_endpoints import HOSTILE_ENDPOINTS
 
 EVENTS = Path(__file__).parents[2] / "events"
 PUBLIC_PARAMETER = "/stoppress/vapid/public-key"
 SHARDS = 4
-
-
-@dataclass
-class Context:
-    function_name: str = "SubscribeFunction"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:SubscribeFunction"
-    aws_request_id: str = "req-1"
-
-
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 @dataclass
@@ -49,8 +39,8 @@ class Browser:
         point = key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
         return cls(
             endpoint=f"https://fcm.googleapis.com/fcm/send/{token}:APA91b",
-            p256dh=b64(point),
-            auth=b64(os.urandom(16)),
+            p256dh=base64url.encode(point),
+            auth=base64url.encode(os.urandom(16)),
         )
 
     def subscription(self) -> dict[str, Any]:
@@ -80,7 +70,7 @@ def api(table: str, monkeypatch: pytest.MonkeyPatch) -> Callable[..., dict[str, 
             event["body"] = raw
         elif body is not None:
             event["body"] = json.dumps(body)
-        return lambda_handler(event, Context())
+        return lambda_handler(event, lambda_context("SubscribeFunction"))
 
     return call
 
@@ -187,7 +177,7 @@ def test_unsubscribe_with_a_wrong_secret_is_refused_and_changes_nothing(
     assert api("POST", "/subscriptions", body)["statusCode"] == 201
     before = table_items(table)
 
-    wrong = b64(os.urandom(16))
+    wrong = base64url.encode(os.urandom(16))
     response = api("DELETE", "/subscriptions", {"endpoint": browser.endpoint, "auth": wrong})
     assert response["statusCode"] == 403
     assert error_of(response)["code"] == "forbidden"
@@ -202,7 +192,9 @@ def test_unsubscribe_of_an_unknown_endpoint_looks_like_a_wrong_secret(
         api("POST", "/subscriptions", {"subscription": known.subscription()})["statusCode"] == 201
     )
     wrong_secret = api(
-        "DELETE", "/subscriptions", {"endpoint": known.endpoint, "auth": b64(os.urandom(16))}
+        "DELETE",
+        "/subscriptions",
+        {"endpoint": known.endpoint, "auth": base64url.encode(os.urandom(16))},
     )
     unknown = Browser.new("unknown")
     not_there = api(
@@ -240,7 +232,7 @@ def test_validation_errors_name_the_field_and_reason(
     assert "push service" in error["message"]
 
     bad_key = Browser.new()
-    bad_key.p256dh = b64(b"\x04" + b"\x01" * 64)
+    bad_key.p256dh = base64url.encode(b"\x04" + b"\x01" * 64)
     response = api("POST", "/subscriptions", {"subscription": bad_key.subscription()})
     assert response["statusCode"] == 400
     message = error_of(response)["message"]
@@ -291,7 +283,7 @@ def test_base64_encoded_bodies_are_read(api: Callable[..., dict[str, Any]], tabl
         json.dumps({"subscription": Browser.new().subscription()}).encode()
     ).decode()
     template["isBase64Encoded"] = True
-    assert lambda_handler(template, Context())["statusCode"] == 201
+    assert lambda_handler(template, lambda_context("SubscribeFunction"))["statusCode"] == 201
 
 
 def test_cors_is_limited_to_the_site_origin(api: Callable[..., dict[str, Any]], table: str) -> None:
@@ -334,7 +326,11 @@ def test_key_material_never_reaches_the_logs(
     browser = Browser.new()
     caplog.set_level(logging.DEBUG, logger="stoppress")
     api("POST", "/subscriptions", {"subscription": browser.subscription()})
-    api("DELETE", "/subscriptions", {"endpoint": browser.endpoint, "auth": b64(os.urandom(16))})
+    api(
+        "DELETE",
+        "/subscriptions",
+        {"endpoint": browser.endpoint, "auth": base64url.encode(os.urandom(16))},
+    )
     api("DELETE", "/subscriptions", {"endpoint": browser.endpoint, "auth": browser.auth})
     # Our own logger at its most verbose (botocore's wire logs are off in Lambda).
     ours = [r for r in caplog.records if r.name.split(".")[0] == "stoppress"]

@@ -1,0 +1,67 @@
+"""JSON over the HTTP API: bounded request bodies in, ``{"error": ...}`` answers out.
+
+Errors never echo the request: a body may hold a subscription's auth secret.
+"""
+
+import binascii
+import json
+from typing import Any, Final
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from pydantic import ValidationError
+
+# A real subscribe request is well under 1 KB; anything much larger is not one.
+MAX_BODY_BYTES: Final = 4096
+MAX_REPORTED_ERRORS: Final = 5
+
+
+class RequestError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def error_response(status: int, code: str, message: str) -> Response:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps({"error": {"code": code, "message": message}}),
+    )
+
+
+def json_response(
+    status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> Response:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps(body),
+        headers=headers,
+    )
+
+
+def describe(error: ValidationError) -> str:
+    """Field and reason for each problem; never the offending input (it may be a secret)."""
+    problems = []
+    for err in error.errors(include_url=False, include_input=False, include_context=False):
+        field = ".".join(str(p) for p in err["loc"]) or "body"
+        problems.append(f"{field}: {err['msg'].removeprefix('Value error, ')}")
+    extra = len(problems) - MAX_REPORTED_ERRORS
+    return "; ".join(problems[:MAX_REPORTED_ERRORS]) + (f"; and {extra} more" if extra > 0 else "")
+
+
+def request_json(app: APIGatewayHttpResolver) -> object:
+    event = app.current_event
+    raw = event.body or ""
+    if len(raw) > MAX_BODY_BYTES * 2:  # cheap early bound before decoding anything
+        raise RequestError(413, "body_too_large", f"request body exceeds {MAX_BODY_BYTES} bytes")
+    try:
+        data = (event.decoded_body or "").encode() if event.is_base64_encoded else raw.encode()
+    except (binascii.Error, UnicodeDecodeError) as e:
+        raise RequestError(400, "invalid_json", "request body is not valid JSON") from e
+    if len(data) > MAX_BODY_BYTES:
+        raise RequestError(413, "body_too_large", f"request body exceeds {MAX_BODY_BYTES} bytes")
+    try:
+        return json.loads(data)
+    except ValueError as e:
+        raise RequestError(400, "invalid_json", "request body is not valid JSON") from e
