@@ -10,8 +10,11 @@ import itertools
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import quote_plus
+
+from tests.fakes.lambda_context import lambda_context
 
 _sequence = itertools.count(1)
 _SEQUENCER_BASE = 0x0055AED6DCD90281E5
@@ -84,15 +87,5 @@ def s3_event(*uploads: Upload) -> dict[str, Any]:
     return json.loads(json.dumps({"Records": [record(u) for u in uploads]}))
 
 
-@dataclass
-class LambdaContext:
-    function_name: str = "IngestFunction"
-    function_version: str = "$LATEST"
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:IngestFunction"
-    memory_limit_in_mb: int = 256
-    aws_request_id: str = "6f1c9a52-0d2e-4b1f-9c1e-5f2d7c0e8a11"
-    log_group_name: str = "/aws/lambda/IngestFunction"
-    log_stream_name: str = "2026/11/27/[$LATEST]0123456789abcdef"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
+# benchmarks/ingest.py hands its events to the handler with this context.
+LambdaContext = partial(lambda_context, "IngestFunction")

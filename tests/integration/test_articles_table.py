@@ -4,13 +4,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from botocore.awsrequest import AWSResponse
 
 from stoppress.articles.model import Audience, ChangeKind, SourceObject, Version, head_for
 from stoppress.aws import clients
 from stoppress.core.errors import NotFoundError, TransientError, VersionConflictError
 from stoppress.ingest.articles_table import ArticleStore
 from stoppress.ingest.objects import ObjectStore, ObjectTooLargeError
+from tests.fakes.aws import error_answer
 
 WHEN = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 
@@ -77,9 +77,7 @@ def test_advancing_the_head_source_needs_the_same_head(table: str) -> None:
 
 def _answer(client: Any, operation: str, status: int, code: str, **extra: Any) -> None:
     def respond(**_: Any) -> Any:
-        error = {"Error": {"Code": code, "Message": code}, "ResponseMetadata": {}, **extra}
-        error["ResponseMetadata"]["HTTPStatusCode"] = status
-        return AWSResponse("https://aws.example", status, {}, None), error
+        return error_answer(status, code, **extra)
 
     client.meta.events.register(
         f"before-call.{client.meta.service_model.service_name}.{operation}", respond

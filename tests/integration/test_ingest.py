@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.awsrequest import AWSResponse
 from moto.core.botocore_stubber import BotocoreStubber
 
 from functions.ingest.app import lambda_handler
@@ -19,7 +18,9 @@ from stoppress.ingest.articles_table import ArticleStore
 from stoppress.ingest.objects import ObjectStore
 from stoppress.ingest.s3_events import upload_from_record
 from stoppress.ingest.service import ingest_upload
-from tests.integration.s3_events import LambdaContext, Upload, put, s3_event
+from tests.fakes.aws import error_answer
+from tests.fakes.lambda_context import lambda_context
+from tests.integration.s3_events import Upload, put, s3_event
 
 ROOT = Path(__file__).resolve().parents[2]
 STORY = (ROOT / "samplecontent" / "nato-resumes-contacts.txt").read_bytes()
@@ -43,7 +44,7 @@ def store(table: str) -> ArticleStore:
 
 
 def handle(*uploads: Upload) -> dict[str, Any]:
-    return lambda_handler(s3_event(*uploads), LambdaContext())
+    return lambda_handler(s3_event(*uploads), lambda_context("IngestFunction"))
 
 
 def statuses(result: dict[str, Any]) -> list[str]:
@@ -198,11 +199,14 @@ def test_late_event_after_identical_reupload_is_still_stale(
 
 def test_test_event_is_ignored(table: str) -> None:
     event = json.loads((ROOT / "events" / "s3-test-event.json").read_text())
-    assert lambda_handler(event, LambdaContext()) == {"records": 0, "ignored": "s3:TestEvent"}
+    assert lambda_handler(event, lambda_context("IngestFunction")) == {
+        "records": 0,
+        "ignored": "s3:TestEvent",
+    }
 
 
 def test_a_record_reads_as_the_decoded_upload_with_optional_fields_absent() -> None:
-    record = {
+    record: dict[str, Any] = {
         "eventName": "ObjectCreated:Put",
         "eventTime": "2026-11-27T01:02:03.456Z",
         "s3": {
@@ -226,7 +230,7 @@ def test_other_records_are_skipped_and_malformed_ones_counted(
     removed = {**good, "eventName": "ObjectRemoved:Delete"}
     malformed = {"eventName": "ObjectCreated:Put", "eventTime": good["eventTime"]}
     event["Records"] = [removed, malformed, good]
-    result = lambda_handler(event, LambdaContext())
+    result = lambda_handler(event, lambda_context("IngestFunction"))
     assert (result["records"], statuses(result)) == (1, ["stored"])
     assert history(store) == [(1, "new", "all")]
 
@@ -270,11 +274,7 @@ def _throttle_reads_of(s3: Any, key: str) -> None:
     def slow_down(context: dict[str, Any], **_: Any) -> Any:
         if not context.get("throttle"):
             return None
-        error = {
-            "Error": {"Code": "SlowDown", "Message": "Please reduce your request rate."},
-            "ResponseMetadata": {"HTTPStatusCode": 503},
-        }
-        return AWSResponse("https://s3.amazonaws.com", 503, {}, None), error
+        return error_answer(503, "SlowDown", "Please reduce your request rate.")
 
     s3.meta.events.register("before-parameter-build.s3.GetObject", note_key)
     s3.meta.events.register("before-call.s3.GetObject", slow_down)

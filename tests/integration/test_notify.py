@@ -3,7 +3,6 @@
 import copy
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from stoppress.core import warm
 from stoppress.notify.payload import build_payload
 from stoppress.webpush.headers import topic_header
 from stoppress_dev.eventfilter import matches
+from tests.fakes.lambda_context import lambda_context
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 SITE = "https://news.example"
@@ -33,14 +33,6 @@ NOTIFY_FILTER = {
         "NewImage": {"audience": {"S": [{"anything-but": ["none"]}]}},
     },
 }
-
-
-@dataclass
-class Context:
-    function_name: str = "NotifyFunction"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:NotifyFunction"
-    aws_request_id: str = "0f8c5a4e-7b7e-4c39-9d1e-3f1a2b3c4d5e"
 
 
 def load_event(name: str) -> dict[str, Any]:
@@ -84,7 +76,7 @@ def ledger_items(table: str, article_id: str) -> list[dict[str, Any]]:
 
 
 def invoke(event: dict[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = lambda_handler(event, Context())
+    result: dict[str, Any] = lambda_handler(event, lambda_context("NotifyFunction"))
     return result
 
 

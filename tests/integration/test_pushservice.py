@@ -1,6 +1,5 @@
 """The local push service refuses what a real one would (it is the judge in the send tests)."""
 
-import base64
 import json
 import time
 import urllib.error
@@ -14,23 +13,21 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from stoppress.core import base64url
 from stoppress.webpush.encryption import encrypt
 from stoppress_dev.pushservice import PushService, Subscriber
 
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 KEY = ec.generate_private_key(ec.SECP256R1())
-PUBLIC = b64url(KEY.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint))
+PUBLIC = base64url.encode(
+    KEY.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+)
 
 
 def jwt(claims: dict[str, Any], key: ec.EllipticCurvePrivateKey = KEY) -> str:
-    head = b64url(json.dumps({"typ": "JWT", "alg": "ES256"}).encode())
-    body = b64url(json.dumps(claims).encode())
+    head = base64url.encode(json.dumps({"typ": "JWT", "alg": "ES256"}).encode())
+    body = base64url.encode(json.dumps(claims).encode())
     r, s = decode_dss_signature(key.sign(f"{head}.{body}".encode(), ec.ECDSA(hashes.SHA256())))
-    return f"{head}.{body}.{b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
+    return f"{head}.{body}.{base64url.encode(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ import json
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,20 +18,14 @@ from stoppress.contracts.jobs import PushJob
 from stoppress.contracts.keys import SUB_SK, subscription_id, subscription_pk, topic_pk
 from stoppress.send.delivery_stats import DeliveryStats
 from stoppress.subscriptions.table import SubscriptionStore
+from stoppress_dev.lambda_events import LambdaContext
 from stoppress_dev.pushservice import PushService, Subscriber
 from stoppress_dev.vapid import store_vapid_keys
+from tests.fakes.lambda_context import lambda_context
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 PRIVATE_PARAMETER = "/stoppress/test/vapid/private-key"
 PUBLIC_PARAMETER = "/stoppress/test/vapid/public-key"
-
-
-@dataclass
-class Context:
-    function_name: str = "SendFunction"
-    memory_limit_in_mb: int = 1024
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:SendFunction"
-    aws_request_id: str = "5d2f0c1e-8a4b-4f7e-9c3d-1b2a3c4d5e6f"
 
 
 @pytest.fixture
@@ -102,8 +95,12 @@ def sqs_event(*bodies: str) -> dict[str, Any]:
     }
 
 
+def send_context(timeout_seconds: float = 300) -> LambdaContext:
+    return lambda_context("SendFunction", memory_mb=1024, timeout_seconds=timeout_seconds)
+
+
 def invoke(event: dict[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = app.lambda_handler(event, Context())
+    result: dict[str, Any] = app.lambda_handler(event, send_context())
     return result
 
 
@@ -112,15 +109,13 @@ def queued(url: str) -> list[PushJob]:
     from moto.sqs import models as sqs_models
 
     real = sqs_models.unix_time_millis
-    sqs_models.unix_time_millis = lambda: real() + 901_000  # type: ignore[assignment]
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sqs_models, "unix_time_millis", lambda: real() + 901_000)
         messages = (
             boto3.client("sqs")
             .receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])
             .get("Messages", [])
         )
-    finally:
-        sqs_models.unix_time_millis = real  # type: ignore[assignment]
     return [PushJob.from_message(m["Body"]) for m in messages]
 
 
@@ -285,14 +280,6 @@ def test_two_sender_processes_share_a_job_and_reach_everyone_once(
     assert [len(s.deliveries) for s in readers] == [1] * 12
 
 
-@dataclass
-class ShortContext(Context):
-    remaining_ms: int = 10_000
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
-
-
 def test_an_invocation_short_of_time_puts_the_job_back_for_the_next_one(
     service: PushService, table: str, queue_url: str
 ) -> None:
@@ -302,12 +289,14 @@ def test_an_invocation_short_of_time_puts_the_job_back_for_the_next_one(
     body = sample_job().to_message()
 
     # 10 s left is less than the reserve a page needs: nothing starts, the job goes back.
-    assert app.lambda_handler(sqs_event(body), ShortContext()) == {"batchItemFailures": []}
+    assert app.lambda_handler(sqs_event(body), send_context(timeout_seconds=10)) == {
+        "batchItemFailures": []
+    }
     assert all(s.deliveries == [] for s in readers)
     [again] = queued(queue_url)
     assert again.to_message() == body
 
-    assert app.lambda_handler(sqs_event(body), ShortContext(remaining_ms=250_000)) == {
+    assert app.lambda_handler(sqs_event(body), send_context(timeout_seconds=250)) == {
         "batchItemFailures": []
     }
     assert [len(s.deliveries) for s in readers] == [1, 1, 1]

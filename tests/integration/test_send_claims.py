@@ -9,14 +9,7 @@ from stoppress.send.claims import LeaseLostError, SendClaims
 from stoppress.send.delivery_stats import DeliveryStats
 from stoppress.send.service import Claim, JobInProgressError
 from stoppress.webpush.headers import Urgency
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.fakes.clock import Clock
 
 
 def job() -> PushJob:

@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from functions.subscribe.app import lambda_handler
-from stoppress.core import base64url
 from stoppress.contracts.keys import shard_of, subscription_id, topic_pk
+from stoppress.core import base64url
 from stoppress.subscribe.http import MAX_BODY_BYTES
 from stoppress.subscriptions.table import SubscriptionStore
 from tests.fakes.lambda_context import lambda_context

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 from samtranslator.translator.transform import transform
 
 from stoppress.core.settings import IngestSettings, NotifySettings, SendSettings, SubscribeSettings
@@ -386,7 +387,7 @@ def test_function_environment_uses_contract_names_only(
 
 @pytest.mark.parametrize(("logical_id", "settings"), sorted(FUNCTIONS.items()))
 def test_function_environment_sets_every_setting_its_handler_reads(
-    template: dict[str, Any], logical_id: str, settings: type
+    template: dict[str, Any], logical_id: str, settings: type[BaseModel]
 ) -> None:
     env = _function_env(template, logical_id)
     read = {field.alias for field in settings.model_fields.values() if field.alias}

@@ -18,11 +18,13 @@ def test_dev_needs_a_state_file() -> None:
 
 
 def test_vapid_init_is_wired_to_the_key_tools(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = []
-    monkeypatch.setattr(
-        "stoppress_dev.vapid.store_vapid_keys",
-        lambda private, public, *, overwrite: calls.append((private, public, overwrite)) or "PUB",
-    )
+    calls: list[tuple[str, str, bool]] = []
+
+    def store_vapid_keys(private: str, public: str, *, overwrite: bool) -> str:
+        calls.append((private, public, overwrite))
+        return "PUB"
+
+    monkeypatch.setattr("stoppress_dev.vapid.store_vapid_keys", store_vapid_keys)
     assert cli.main(["vapid", "init", "--overwrite", "--private-parameter", "/p/priv"]) == 0
     assert calls == [("/p/priv", "/stoppress/vapid/public-key", True)]
 

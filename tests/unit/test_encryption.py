@@ -1,6 +1,5 @@
 """aes128gcm message encryption (RFC 8291): what browsers can decrypt, checked with http_ece."""
 
-import base64
 import os
 import struct
 
@@ -9,19 +8,18 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from stoppress.core import base64url
 from stoppress.webpush.encryption import MAX_PLAINTEXT, RECORD_SIZE, encrypt
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 @pytest.fixture(scope="module")
 def browser() -> tuple[ec.EllipticCurvePrivateKey, bytes, str, str]:
     key = ec.generate_private_key(ec.SECP256R1())
     auth = os.urandom(16)
-    p256dh = b64url(key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint))
-    return key, auth, p256dh, b64url(auth)
+    p256dh = base64url.encode(
+        key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+    )
+    return key, auth, p256dh, base64url.encode(auth)
 
 
 @pytest.mark.parametrize("size", [1, 100, 2_700, MAX_PLAINTEXT])
@@ -50,11 +48,11 @@ def test_refuses_what_cannot_be_sent(browser: tuple) -> None:
     with pytest.raises(ValueError, match="longer"):
         encrypt(b"x" * (MAX_PLAINTEXT + 1), p256dh, auth_b64)
     with pytest.raises(ValueError, match="16-byte"):
-        encrypt(b"x", p256dh, b64url(b"short"))
+        encrypt(b"x", p256dh, base64url.encode(b"short"))
     with pytest.raises(ValueError, match="65-byte"):
-        encrypt(b"x", b64url(b"\x04" + b"\x00" * 10), auth_b64)
+        encrypt(b"x", base64url.encode(b"\x04" + b"\x00" * 10), auth_b64)
     with pytest.raises(ValueError, match="Invalid EC key"):
-        encrypt(b"x", b64url(b"\x04" + b"\x00" * 64), auth_b64)  # not on the curve
+        encrypt(b"x", base64url.encode(b"\x04" + b"\x00" * 64), auth_b64)  # not on the curve
 
 
 def test_same_wire_format_as_pywebpush(browser: tuple) -> None:

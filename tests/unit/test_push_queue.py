@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 import pytest
@@ -11,6 +12,9 @@ from stoppress.articles.model import Audience, ChangeKind, SourceObject, Version
 from stoppress.aws.push_queue import PushQueue
 from stoppress.contracts.jobs import EnqueueError, PushJob
 from stoppress.notify.planning import plan_fanout
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
 
 URL = "https://sqs.us-east-1.amazonaws.com/123456789012/push-jobs"
 CREATED = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
@@ -40,13 +44,13 @@ def sqs() -> Iterator[Stubber]:
 
 
 def queue(stubber: Stubber) -> PushQueue:
-    return PushQueue(URL, stubber.client, backoff_seconds=0)
+    return PushQueue(URL, cast("SQSClient", stubber.client), backoff_seconds=0)
 
 
 def entries(batch: list[PushJob], ids: list[int], delay: int | None = None) -> list[dict]:
     out = []
     for i in ids:
-        entry = {"Id": str(i), "MessageBody": batch[i].to_message()}
+        entry: dict[str, Any] = {"Id": str(i), "MessageBody": batch[i].to_message()}
         if delay is not None:
             entry["DelaySeconds"] = delay
         out.append(entry)

@@ -1,11 +1,9 @@
 """send_job against in-memory fakes: what is sent, to whom, and what happens after each answer."""
 
 import asyncio
-import base64
 import json
-from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from typing import Any
 
 import http_ece
 import pytest
@@ -14,9 +12,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from stoppress.contracts.jobs import PushJob, Recipient
 from stoppress.contracts.keys import subscription_id
+from stoppress.core import base64url
 from stoppress.send.parallel import send_in_parts
 from stoppress.send.service import (
-    Claim,
     DeliveryReport,
     JobInProgressError,
     PushResponse,
@@ -28,8 +26,10 @@ from stoppress.send.service import (
 )
 from stoppress.webpush.headers import Urgency, topic_header
 from stoppress.webpush.vapid import VapidAuthorizer
+from tests.fakes.queue import FakeQueue
+from tests.fakes.send import FakeClaims, FakeMembers, FakePushClient, FakeStats
 
-PAYLOAD = {
+PAYLOAD: dict[str, Any] = {
     "web_push": 8030,
     "notification": {
         "title": "Storm closes the harbour",
@@ -41,10 +41,6 @@ PAYLOAD = {
     },
     "article": {"id": "storm", "version": 2, "change": "update"},
 }
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 @dataclass
@@ -63,106 +59,16 @@ def make_browser(n: int, host: str = "fcm.googleapis.com") -> Browser:
     key = ec.generate_private_key(ec.SECP256R1())
     auth = bytes([n % 256]) * 16
     endpoint = f"https://{host}/fcm/send/device-{n}"
-    p256dh = b64url(key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint))
+    p256dh = base64url.encode(
+        key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+    )
     recipient = Recipient(
-        sub_id=subscription_id(endpoint), endpoint=endpoint, p256dh=p256dh, auth=b64url(auth)
+        sub_id=subscription_id(endpoint),
+        endpoint=endpoint,
+        p256dh=p256dh,
+        auth=base64url.encode(auth),
     )
     return Browser(recipient, key, auth)
-
-
-@dataclass
-class FakePushClient:
-    """Answers from a script per endpoint (then 201), recording every request."""
-
-    script: dict[str, list[PushResponse]] = field(default_factory=dict)
-    requests: list[tuple[str, bytes, dict[str, str]]] = field(default_factory=list)
-    delay: float = 0.0
-    in_flight: int = 0
-    max_in_flight: int = 0
-
-    async def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> PushResponse:
-        self.requests.append((url, body, dict(headers)))
-        self.in_flight += 1
-        self.max_in_flight = max(self.max_in_flight, self.in_flight)
-        try:
-            await asyncio.sleep(self.delay)
-        finally:
-            self.in_flight -= 1
-        answers = self.script.get(url)
-        return answers.pop(0) if answers else PushResponse(201)
-
-    def urls(self) -> list[str]:
-        return [url for url, _, _ in self.requests]
-
-
-@dataclass
-class FakeMembers:
-    shard: list[Recipient]
-    deleted: list[str] = field(default_factory=list)
-    pages_read: int = 0
-
-    def members(
-        self, topic: str, shard: int, *, page_size: int, start_after: str | None = None
-    ) -> Iterator[Sequence[Recipient]]:
-        ordered = sorted(self.shard, key=lambda r: r.sub_id)
-        if start_after is not None:
-            ordered = [r for r in ordered if r.sub_id > start_after]
-        for i in range(0, len(ordered), page_size):
-            self.pages_read += 1
-            yield ordered[i : i + page_size]
-
-    def delete(self, sub_id: str) -> bool:
-        self.deleted.append(sub_id)
-        return True
-
-
-@dataclass
-class FakeQueue:
-    sent: list[tuple[list[PushJob], int | None]] = field(default_factory=list)
-
-    def enqueue(self, jobs: Sequence[PushJob], *, delay_seconds: int | None = None) -> int:
-        self.sent.append((list(jobs), delay_seconds))
-        return len(jobs)
-
-
-@dataclass
-class FakeStats:
-    totals: dict[str, int] = field(
-        default_factory=lambda: {"sent": 0, "expired": 0, "failed": 0, "retried": 0}
-    )
-    updates: int = 0
-
-    def add(self, article_id: str, version: int, *, at: datetime, **counts: int) -> None:
-        self.updates += 1
-        for name, value in counts.items():
-            self.totals[name] += value
-
-
-@dataclass
-class FakeClaims:
-    state: dict[str, str] = field(default_factory=dict)
-    cursors: list[str] = field(default_factory=list)
-    resume_from: str | None = None
-
-    def claim(self, job: PushJob, key: str) -> Claim:
-        state = self.state.get(key)
-        if state == "done":
-            return Claim(done=True)
-        if state == "sending":
-            raise JobInProgressError(key)
-        self.state[key] = "sending"
-        if state == "released":
-            return Claim(cursor=self.cursors[-1] if self.cursors else None)
-        return Claim(cursor=self.resume_from)
-
-    def checkpoint(self, job: PushJob, key: str, cursor: str) -> None:
-        self.cursors.append(cursor)
-
-    def complete(self, job: PushJob, key: str) -> None:
-        self.state[key] = "done"
-
-    def release(self, job: PushJob, key: str) -> None:
-        self.state[key] = "released"
 
 
 @dataclass
@@ -219,7 +125,7 @@ def world() -> World:
         queue=FakeQueue(),
         stats=FakeStats(),
         claims=FakeClaims(),
-        vapid=VapidAuthorizer(b64url(key.to_bytes(32, "big")), "mailto:push@example.com"),
+        vapid=VapidAuthorizer(base64url.encode(key.to_bytes(32, "big")), "mailto:push@example.com"),
     )
 
 

@@ -1,6 +1,5 @@
 """VAPID Authorization headers: valid ES256 JWTs, one per origin, cached and refreshed hourly."""
 
-import base64
 import json
 
 import pytest
@@ -8,23 +7,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from stoppress.core import base64url
 from stoppress.webpush.vapid import REFRESH_BELOW, TOKEN_LIFETIME, VapidAuthorizer, origin_of
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-class Clock:
-    def __init__(self, now: float = 1_800_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+from tests.fakes.clock import Clock
 
 
 @pytest.fixture
@@ -40,7 +25,7 @@ def clock() -> Clock:
 @pytest.fixture
 def authorizer(private_key: ec.EllipticCurvePrivateKey, clock: Clock) -> VapidAuthorizer:
     raw = private_key.private_numbers().private_value.to_bytes(32, "big")
-    return VapidAuthorizer(b64url(raw), "mailto:push@example.com", clock=clock)
+    return VapidAuthorizer(base64url.encode(raw), "mailto:push@example.com", clock=clock)
 
 
 def parse(header: str) -> tuple[dict, dict, bytes, str, str]:
@@ -48,9 +33,9 @@ def parse(header: str) -> tuple[dict, dict, bytes, str, str]:
     params = dict(p.strip().split("=", 1) for p in header[len("vapid ") :].split(","))
     head_b64, claims_b64, sig_b64 = params["t"].split(".")
     return (
-        json.loads(b64url_decode(head_b64)),
-        json.loads(b64url_decode(claims_b64)),
-        b64url_decode(sig_b64),
+        json.loads(base64url.decode(head_b64)),
+        json.loads(base64url.decode(claims_b64)),
+        base64url.decode(sig_b64),
         f"{head_b64}.{claims_b64}",
         params["k"],
     )
@@ -68,7 +53,7 @@ def test_header_is_a_valid_es256_jwt_for_the_origin(
         "sub": "mailto:push@example.com",
     }
     assert claims["exp"] - clock.now <= 24 * 3600
-    public = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b64url_decode(k))
+    public = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), base64url.decode(k))
     assert public.public_numbers() == private_key.public_key().public_numbers()
     assert len(sig) == 64
     der = encode_dss_signature(int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big"))
@@ -113,11 +98,11 @@ def test_origin_keeps_an_explicit_port_and_lowercases() -> None:
 
 @pytest.mark.parametrize("subject", ["push@example.com", "http://example.com", ""])
 def test_subject_must_be_mailto_or_https(subject: str) -> None:
-    key = b64url(b"\x01" * 32)
+    key = base64url.encode(b"\x01" * 32)
     with pytest.raises(ValueError, match="subject"):
         VapidAuthorizer(key, subject)
 
 
 def test_private_key_must_be_a_raw_scalar() -> None:
     with pytest.raises(ValueError, match="32-byte"):
-        VapidAuthorizer(b64url(b"\x01" * 31), "mailto:a@example.com")
+        VapidAuthorizer(base64url.encode(b"\x01" * 31), "mailto:a@example.com")
