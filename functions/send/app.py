@@ -22,15 +22,10 @@ from stoppress.core.observability import logger, metrics, tracer
 from stoppress.core.settings import SendSettings, load_settings
 from stoppress.send.claims import SendClaims
 from stoppress.send.delivery_stats import DeliveryStats
+from stoppress.send.model import HANDOFF_SECONDS, DeliveryReport, SendOptions, SendPart
 from stoppress.send.parallel import send_in_parts
 from stoppress.send.runtime import authorizer, sender_runtime
-from stoppress.send.service import (
-    HANDOFF_SECONDS,
-    DeliveryReport,
-    SendOptions,
-    SendPart,
-    send_job,
-)
+from stoppress.send.service import send_job
 from stoppress.subscriptions.table import SubscriptionStore
 
 processor = BatchProcessor(event_type=EventType.SQS)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from stoppress.contracts.jobs import PushJob, Recipient
-from stoppress.send.service import Claim, JobInProgressError, PushResponse
+from stoppress.send.model import Claim, JobInProgressError, PushResponse
 
 
 @dataclass

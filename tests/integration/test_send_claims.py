@@ -7,7 +7,7 @@ import pytest
 from stoppress.contracts.jobs import PushJob
 from stoppress.send.claims import LeaseLostError, SendClaims
 from stoppress.send.delivery_stats import DeliveryStats
-from stoppress.send.service import Claim, JobInProgressError
+from stoppress.send.model import Claim, JobInProgressError
 from stoppress.webpush.headers import Urgency
 from tests.fakes.clock import Clock
 

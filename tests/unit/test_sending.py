@@ -13,17 +13,16 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from stoppress.contracts.jobs import PushJob, Recipient
 from stoppress.contracts.keys import subscription_id
 from stoppress.core import base64url
-from stoppress.send.parallel import send_in_parts
-from stoppress.send.service import (
+from stoppress.send.model import (
     DeliveryReport,
     JobInProgressError,
     PushResponse,
     SendOptions,
     SendPart,
-    parse_retry_after,
-    retry_delay,
-    send_job,
 )
+from stoppress.send.parallel import send_in_parts
+from stoppress.send.retries import parse_retry_after, retry_delay
+from stoppress.send.service import send_job
 from stoppress.webpush.headers import Urgency, topic_header
 from stoppress.webpush.vapid import VapidAuthorizer
 from tests.fakes.queue import FakeQueue

@@ -24,7 +24,7 @@ from stoppress.aws.errors import error_code, is_transient
 from stoppress.contracts.jobs import PushJob
 from stoppress.contracts.keys import article_pk, send_claim_sk
 from stoppress.core.errors import TransientError
-from stoppress.send.service import Claim, JobInProgressError
+from stoppress.send.model import Claim, JobInProgressError
 
 CLAIM_TYPE: Final = "send_claim"
 # Kept past any SQS redelivery or DLQ redrive (14 days is SQS's longest retention).

@@ -20,7 +20,7 @@ from typing import Any
 
 from stoppress.contracts.jobs import PushJob
 from stoppress.core.errors import StoppressError
-from stoppress.send.service import DeliveryReport, SendPart
+from stoppress.send.model import DeliveryReport, SendPart
 
 SendPartFn = Callable[[PushJob, SendPart], DeliveryReport]
 

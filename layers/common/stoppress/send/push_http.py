@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import aiohttp
 from yarl import URL
 
-from stoppress.send.service import PushResponse
+from stoppress.send.model import PushResponse
 
 DNS_CACHE_SECONDS = 300
 

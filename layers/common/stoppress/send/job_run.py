@@ -1,0 +1,359 @@
+"""One job's pass over its recipients: the workers, the page producer, checkpoints and writes.
+
+``send_job`` (``stoppress.send.service``) claims the job and runs one ``JobRun``;
+the module docstring there gives the rules this code follows.
+"""
+
+import asyncio
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Final
+
+from stoppress.contracts.jobs import PushJob, Recipient
+from stoppress.contracts.payload import encode_payload, shrink_payload
+from stoppress.core.errors import InvalidSubscriptionError
+from stoppress.send.model import (
+    JobClaims,
+    MemberStore,
+    PushClient,
+    RetryQueue,
+    SendOptions,
+    SendPart,
+    StatsSink,
+)
+from stoppress.send.retries import parse_retry_after, retry_delay
+from stoppress.webpush.encryption import encrypt
+from stoppress.webpush.endpoints import validate_endpoint
+from stoppress.webpush.vapid import VapidAuthorizer, origin_of
+
+# Recipients per retry job: keeps a message (endpoints + keys + payload) far below SQS's size cap.
+RETRY_JOB_SIZE: Final = 200
+# A payload a push service refused as too large (413) is cut to at most this, and to at
+# most half its size, for its one retry.
+SHRUNK_PAYLOAD_BYTES: Final = 1_024
+DELETE_WORKERS: Final = 8
+
+
+@dataclass
+class _Page:
+    last_sub_id: str
+    remaining: int
+
+
+@dataclass
+class _Pending:
+    """Outcomes not yet written (retry jobs, deletions, stats) since the last checkpoint."""
+
+    sent: int = 0
+    expired: int = 0
+    failed: int = 0
+    expired_ids: list[str] = field(default_factory=list)
+    retry: list[Recipient] = field(default_factory=list)
+    retry_after: int = 0
+
+
+def _recipient_pages(
+    recipients: Iterable[Recipient], page_size: int, start_after: str | None
+) -> Iterator[list[Recipient]]:
+    """A retry job's recipients in sub id order (the order cursors assume), in pages."""
+    ordered = sorted(recipients, key=lambda r: r.sub_id)
+    if start_after is not None:
+        ordered = [r for r in ordered if r.sub_id > start_after]
+    for i in range(0, len(ordered), page_size):
+        yield ordered[i : i + page_size]
+
+
+def _until(
+    pages: Iterator[Sequence[Recipient]], stop_at: str | None
+) -> Iterator[Sequence[Recipient]]:
+    """Pages up to (not including) the first recipient at or after ``stop_at``."""
+    for page in pages:
+        if stop_at is None or page[-1].sub_id < stop_at:
+            yield page
+            continue
+        head = [r for r in page if r.sub_id < stop_at]
+        if head:
+            yield head
+        return
+
+
+_OK: Final = frozenset({200, 201, 202})
+_GONE: Final = frozenset({404, 410})
+
+
+class JobRun:
+    """The state of one job while it is being sent."""
+
+    def __init__(
+        self,
+        job: PushJob,
+        client: PushClient,
+        vapid: VapidAuthorizer,
+        members: MemberStore,
+        claims: JobClaims,
+        queue: RetryQueue,
+        stats: StatsSink,
+        options: SendOptions,
+        clock: Callable[[], float],
+        part: SendPart,
+        claim_key: str,
+        time_left: Callable[[], float] | None,
+    ) -> None:
+        self.job = job
+        self.time_left = time_left
+        self.handed_off = False
+        self.part = part
+        self.claim_key = claim_key
+        self.client = client
+        self.vapid = vapid
+        self.members = members
+        self.claims = claims
+        self.queue = queue
+        self.stats = stats
+        self.options = options
+        self.clock = clock
+        self.plaintext = encode_payload(job.payload)
+        self._shrunk: bytes | None = None
+        self._base_headers = {
+            "TTL": str(job.ttl),
+            "Urgency": job.urgency.value,
+            "Topic": job.topic_header,
+            "Content-Encoding": "aes128gcm",
+            "Content-Type": "application/octet-stream",
+        }
+        self._headers: dict[str, tuple[str, dict[str, str]]] = {}
+        self._pages: deque[_Page] = deque()
+        self._batch: deque[Recipient] = deque()
+        self._batch_page = _Page(last_sub_id="", remaining=0)
+        self._refill = asyncio.Lock()
+        self._exhausted = False
+        self._cursor: str | None = None
+        self._checkpointed: str | None = None
+        self._last_commit = clock()
+        self._commit_lock = asyncio.Lock()
+        self._commit_task: asyncio.Task[None] | None = None
+        self.pending = _Pending()
+        self.totals = _Pending()
+        self.retried = 0
+        self.retry_jobs = 0
+        self.other_statuses: dict[str, int] = {}
+
+    # -- the pass ------------------------------------------------------------------
+
+    async def run(self, cursor: str | None) -> None:
+        self._cursor = self._checkpointed = cursor
+        # Pages wait here for the workers; with the page being sent and the one
+        # being read, at most three pages are in memory.
+        pages: asyncio.Queue[tuple[_Page, Sequence[Recipient]] | None] = asyncio.Queue(maxsize=1)
+        workers = [
+            asyncio.create_task(self._worker(pages)) for _ in range(self.options.max_in_flight)
+        ]
+        producer = asyncio.create_task(self._produce(pages, cursor))
+        try:
+            await asyncio.gather(producer, *workers)
+        finally:
+            for task in (producer, *workers):
+                task.cancel()
+        if self._commit_task is not None:
+            await self._commit_task
+        await self._commit(final=True)
+
+    async def _produce(
+        self,
+        queue: asyncio.Queue[tuple[_Page, Sequence[Recipient]] | None],
+        cursor: str | None,
+    ) -> None:
+        job = self.job
+        pages: Iterator[Sequence[Recipient]]
+        if job.recipients is not None:
+            pages = _recipient_pages(job.recipients, self.options.page_size, cursor)
+        else:
+            pages = iter(
+                self.members.members(
+                    job.topic, job.shard, page_size=self.options.page_size, start_after=cursor
+                )
+            )
+        pages = _until(pages, self.part.stop_at)
+        # Read the next page in a thread while this one is being sent.
+        upcoming = asyncio.ensure_future(asyncio.to_thread(next, pages, None))
+        while True:
+            page = await upcoming
+            if page is None:
+                break
+            if self.time_left is not None and self.time_left() < self.options.handoff_seconds:
+                # This page was not started: the next sender reads it again.
+                self.handed_off = True
+                break
+            upcoming = asyncio.ensure_future(asyncio.to_thread(next, pages, None))
+            if page:
+                state = _Page(last_sub_id=page[-1].sub_id, remaining=len(page))
+                self._pages.append(state)
+                await queue.put((state, page))
+        await queue.put(None)
+
+    async def _worker(self, queue: asyncio.Queue[tuple[_Page, Sequence[Recipient]] | None]) -> None:
+        # Workers take recipients from one shared deque (no queue round trip per
+        # message); whoever finds it empty waits for the next page for everyone.
+        batch = self._batch
+        while True:
+            if not batch:
+                async with self._refill:
+                    if not batch:
+                        item = None if self._exhausted else await queue.get()
+                        if item is None:
+                            self._exhausted = True
+                            return
+                        self._batch_page, recipients = item
+                        batch.extend(recipients)
+                continue
+            page = self._batch_page
+            recipient = batch.popleft()
+            await self._send_one(recipient)
+            page.remaining -= 1
+            if page.remaining == 0:
+                self._page_done()
+
+    async def _send_one(self, recipient: Recipient) -> None:
+        endpoint = recipient.endpoint
+        try:
+            validate_endpoint(endpoint, self.options.endpoint_settings)
+            headers = self._headers_for(endpoint)
+            body = encrypt(self.plaintext, recipient.p256dh, recipient.auth)
+        except InvalidSubscriptionError as e:
+            self._count_other(f"invalid endpoint: {e.reason}")
+            self.pending.failed += 1
+            return
+        except ValueError:
+            self._count_other("invalid keys")
+            self.pending.failed += 1
+            return
+        response = await self.client.post(endpoint, body, headers)
+        if response.status == 413:
+            try:
+                body = encrypt(self._shrunk_plaintext(), recipient.p256dh, recipient.auth)
+            except ValueError:
+                self._count_other("413")
+                self.pending.failed += 1
+                return
+            response = await self.client.post(endpoint, body, headers)
+        # The pending batch may have been swapped by a checkpoint while we awaited.
+        pending = self.pending
+        status = response.status
+        if status in _OK:
+            pending.sent += 1
+        elif status in _GONE:
+            pending.expired += 1
+            pending.expired_ids.append(recipient.sub_id)
+        elif status is None or status == 429 or status >= 500:
+            pending.retry.append(recipient)
+            if response.retry_after is not None:
+                pending.retry_after = max(
+                    pending.retry_after, parse_retry_after(response.retry_after)
+                )
+            if status is None:
+                self._count_other(response.error or "transport error")
+        else:
+            self._count_other(str(status))
+            pending.failed += 1
+
+    def _count_other(self, what: str) -> None:
+        self.other_statuses[what] = self.other_statuses.get(what, 0) + 1
+
+    def _headers_for(self, endpoint: str) -> dict[str, str]:
+        origin = origin_of(endpoint)
+        authorization = self.vapid.header_for_origin(origin)
+        cached = self._headers.get(origin)
+        if cached is None or cached[0] is not authorization:
+            cached = (authorization, {**self._base_headers, "Authorization": authorization})
+            self._headers[origin] = cached
+        return cached[1]
+
+    def _shrunk_plaintext(self) -> bytes:
+        if self._shrunk is None:
+            limit = min(SHRUNK_PAYLOAD_BYTES, len(self.plaintext) // 2)
+            self._shrunk = encode_payload(shrink_payload(self.job.payload, limit))
+        return self._shrunk
+
+    # -- checkpoints ---------------------------------------------------------------
+
+    @property
+    def cursor(self) -> str | None:
+        return self._cursor
+
+    def hand_off(self) -> None:
+        """Checkpoint, release the lease and put the job back (runs in a thread)."""
+        job = self.job
+        if self._cursor is not None and self._cursor != self._checkpointed:
+            self.claims.checkpoint(job, self.claim_key, self._cursor)
+            self._checkpointed = self._cursor
+        self.claims.release(job, self.claim_key)
+        self.queue.enqueue([job], delay_seconds=0)
+
+    def _page_done(self) -> None:
+        pages = self._pages
+        while pages and pages[0].remaining == 0:
+            self._cursor = pages.popleft().last_sub_id
+        previous = self._commit_task
+        if previous is not None and previous.done():
+            previous.result()  # a failed checkpoint (lease lost, queue refused) stops the job
+        due = self.clock() - self._last_commit >= self.options.checkpoint_seconds
+        if due and (previous is None or previous.done()):
+            self._commit_task = asyncio.ensure_future(self._commit(final=False))
+
+    async def _commit(self, *, final: bool) -> None:
+        async with self._commit_lock:
+            pending, self.pending = self.pending, _Pending()
+            cursor = self._cursor
+            self._last_commit = self.clock()
+            await asyncio.to_thread(self._write, pending, cursor, final)
+
+    def _write(self, pending: _Pending, cursor: str | None, final: bool) -> None:
+        """Write what ``pending`` says, then move the checkpoint (runs in a thread)."""
+        job = self.job
+        expired = list(dict.fromkeys(pending.expired_ids))
+        if len(expired) > 1:
+            # Each delete is a read and a transaction; after an outage thousands may be due.
+            with ThreadPoolExecutor(max_workers=DELETE_WORKERS) as pool:
+                list(pool.map(self.members.delete, expired))
+        elif expired:
+            self.members.delete(expired[0])
+        retried = 0
+        failed = pending.failed
+        if pending.retry:
+            if job.attempt + 1 < self.options.max_attempts:
+                jobs = [
+                    job.model_copy(update={"recipients": tuple(chunk), "attempt": job.attempt + 1})
+                    for chunk in _chunks(pending.retry, RETRY_JOB_SIZE)
+                ]
+                self.queue.enqueue(
+                    jobs, delay_seconds=retry_delay(job.attempt, pending.retry_after)
+                )
+                retried = len(pending.retry)
+                self.retry_jobs += len(jobs)
+            else:
+                failed += len(pending.retry)
+        if pending.sent or pending.expired or failed or retried:
+            self.stats.add(
+                job.article_id,
+                job.version,
+                sent=pending.sent,
+                expired=pending.expired,
+                failed=failed,
+                retried=retried,
+                at=datetime.now(UTC),
+            )
+        self.totals.sent += pending.sent
+        self.totals.expired += pending.expired
+        self.totals.failed += failed
+        self.retried += retried
+        if not final and cursor is not None and cursor != self._checkpointed:
+            self.claims.checkpoint(job, self.claim_key, cursor)
+            self._checkpointed = cursor
+
+
+def _chunks(items: Sequence[Recipient], size: int) -> Iterator[Sequence[Recipient]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
