@@ -25,7 +25,6 @@ with ``Retry-After``, 500, 503, or hang; for a number of requests or for good.
 from __future__ import annotations
 
 import asyncio
-import base64
 import itertools
 import json
 import re
@@ -44,20 +43,14 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from stoppress.core import base64url
+
 MAX_JWT_LIFETIME = 24 * 3600
 # RFC 8030 §7.2 asks services to accept at least 4096 bytes of (encrypted) payload.
 DEFAULT_MAX_BODY = 4096
 URGENCIES = frozenset({"very-low", "low", "normal", "high"})
 TOPIC_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _VAPID_RE = re.compile(r"^vapid\s+(.+)$", re.IGNORECASE)
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 @dataclass(frozen=True)
@@ -106,7 +99,7 @@ class Subscriber:
 
     @property
     def p256dh(self) -> str:
-        return b64url(
+        return base64url.encode(
             self.private_key.public_key().public_bytes(
                 serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
             )
@@ -114,7 +107,7 @@ class Subscriber:
 
     @property
     def auth(self) -> str:
-        return b64url(self.auth_secret)
+        return base64url.encode(self.auth_secret)
 
     def subscription_info(self) -> dict[str, Any]:
         """What ``PushSubscription.toJSON()`` gives in a browser."""
@@ -416,11 +409,11 @@ class PushService:
     def _verify_jwt(self, token: str, key: str, now: int) -> int:
         try:
             header_b64, claims_b64, sig_b64 = token.split(".")
-            header = json.loads(b64url_decode(header_b64))
-            claims = json.loads(b64url_decode(claims_b64))
-            sig = b64url_decode(sig_b64)
+            header = json.loads(base64url.decode(header_b64))
+            claims = json.loads(base64url.decode(claims_b64))
+            sig = base64url.decode(sig_b64)
             public = ec.EllipticCurvePublicKey.from_encoded_point(
-                ec.SECP256R1(), b64url_decode(key)
+                ec.SECP256R1(), base64url.decode(key)
             )
         except ValueError as e:
             raise _Rejected(401, f"malformed vapid token: {e}") from e

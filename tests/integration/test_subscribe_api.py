@@ -11,14 +11,13 @@ from typing import Any
 
 import boto3
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from functions.subscribe.app import lambda_handler
 from stoppress.contracts.keys import shard_of, subscription_id, topic_pk
 from stoppress.core import base64url
 from stoppress.subscribe.http import MAX_BODY_BYTES
 from stoppress.subscriptions.table import SubscriptionStore
+from tests.fakes.browser import BrowserKeys
 from tests.fakes.lambda_context import lambda_context
 from tests.unit.test_endpoints import HOSTILE_ENDPOINTS
 
@@ -35,12 +34,11 @@ class Browser:
 
     @classmethod
     def new(cls, token: str = "t0ken") -> "Browser":
-        key = ec.generate_private_key(ec.SECP256R1())
-        point = key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+        keys = BrowserKeys.new()
         return cls(
             endpoint=f"https://fcm.googleapis.com/fcm/send/{token}:APA91b",
-            p256dh=base64url.encode(point),
-            auth=base64url.encode(os.urandom(16)),
+            p256dh=keys.p256dh,
+            auth=keys.auth,
         )
 
     def subscription(self) -> dict[str, Any]:

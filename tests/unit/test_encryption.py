@@ -6,20 +6,16 @@ import struct
 import http_ece
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from stoppress.core import base64url
 from stoppress.webpush.encryption import MAX_PLAINTEXT, RECORD_SIZE, encrypt
+from tests.fakes.browser import BrowserKeys
 
 
 @pytest.fixture(scope="module")
 def browser() -> tuple[ec.EllipticCurvePrivateKey, bytes, str, str]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    auth = os.urandom(16)
-    p256dh = base64url.encode(
-        key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
-    )
-    return key, auth, p256dh, base64url.encode(auth)
+    keys = BrowserKeys.new()
+    return keys.private_key, keys.auth_secret, keys.p256dh, keys.auth
 
 
 @pytest.mark.parametrize("size", [1, 100, 2_700, MAX_PLAINTEXT])

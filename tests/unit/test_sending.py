@@ -5,10 +5,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import http_ece
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from stoppress.contracts.jobs import PushJob, Recipient
 from stoppress.contracts.keys import subscription_id
@@ -25,6 +23,7 @@ from stoppress.send.retries import parse_retry_after, retry_delay
 from stoppress.send.service import send_job
 from stoppress.webpush.headers import Urgency, topic_header
 from stoppress.webpush.vapid import VapidAuthorizer
+from tests.fakes.browser import BrowserKeys
 from tests.fakes.queue import FakeQueue
 from tests.fakes.send import FakeClaims, FakeMembers, FakePushClient, FakeStats
 
@@ -45,29 +44,19 @@ PAYLOAD: dict[str, Any] = {
 @dataclass
 class Browser:
     recipient: Recipient
-    key: ec.EllipticCurvePrivateKey
-    auth: bytes
+    keys: BrowserKeys
 
     def decrypt(self, body: bytes) -> dict:
-        return json.loads(
-            http_ece.decrypt(body, private_key=self.key, auth_secret=self.auth, version="aes128gcm")
-        )
+        return json.loads(self.keys.decrypt(body))
 
 
 def make_browser(n: int, host: str = "fcm.googleapis.com") -> Browser:
-    key = ec.generate_private_key(ec.SECP256R1())
-    auth = bytes([n % 256]) * 16
+    keys = BrowserKeys.new(auth_secret=bytes([n % 256]) * 16)
     endpoint = f"https://{host}/fcm/send/device-{n}"
-    p256dh = base64url.encode(
-        key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
-    )
     recipient = Recipient(
-        sub_id=subscription_id(endpoint),
-        endpoint=endpoint,
-        p256dh=p256dh,
-        auth=base64url.encode(auth),
+        sub_id=subscription_id(endpoint), endpoint=endpoint, p256dh=keys.p256dh, auth=keys.auth
     )
-    return Browser(recipient, key, auth)
+    return Browser(recipient, keys)
 
 
 @dataclass
