@@ -87,7 +87,7 @@ def measure(runs: int) -> dict[str, Any]:
     ]
     for fn in functions:
         env = samcheck._runtime_env(fn, local_env.get(fn.logical_id, {}))
-        request = {"mode": "handler", "handler": fn.handler}
+        request: dict[str, Any] = {"mode": "handler", "handler": fn.handler}
         budget = samcheck.IMPORT_BUDGET_MS.get(fn.logical_id)
         probes.append((fn.logical_id, request, env, fn.build_dir, budget))
     for name, modules in FLOORS.items():

@@ -25,26 +25,22 @@ import json
 import os
 import platform
 import statistics
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from benchmarks.moto_shortcuts import put_only_transaction_backups
+from stoppress_dev.cold_imports import import_self_us, import_wall_ms, loaded_modules_after_import
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "ingest.json"
 SAMPLE = ROOT / "samplecontent" / "nato-resumes-contacts.txt"
 TABLE = "stoppress-bench"
 BUCKET = "stoppress-bench-articles"
-
-
-def _python_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "layers" / "common"), str(ROOT)])
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    return env
+PYTHONPATH = (ROOT / "layers" / "common", ROOT)
+# Modules ingest must never pull in (they belong to the send path only).
+SEND_PATH_MODULES = ("pywebpush", "aiohttp", "http_ece", "yaml", "selectolax")
 
 
 def _wall_import(module: str, repeat: int) -> dict[str, float]:
@@ -53,41 +49,16 @@ def _wall_import(module: str, repeat: int) -> dict[str, float]:
     The fastest run is the cost itself; the median shows how much a busy
     machine adds.
     """
-    code = (
-        "import time; t = time.perf_counter(); "
-        f"import {module}; print((time.perf_counter() - t) * 1000)"
-    )
-    runs = []
-    for _ in range(repeat):
-        out = subprocess.run(
-            [sys.executable, "-c", code],
-            capture_output=True,
-            text=True,
-            check=True,
-            env=_python_env(),
-            cwd=ROOT,
-        )
-        runs.append(float(out.stdout.strip()))
+    runs = [import_wall_ms(module, PYTHONPATH, cwd=ROOT) for _ in range(repeat)]
     return {"min_ms": round(min(runs), 1), "median_ms": round(statistics.median(runs), 1)}
 
 
 def _importtime(module: str) -> dict[str, Any]:
     """Total import time, and the packages that cost the most (self time summed per package)."""
-    out = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", f"import {module}"],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=_python_env(),
-        cwd=ROOT,
-    )
     per_package: dict[str, int] = {}
-    for line in out.stderr.splitlines():
-        if not line.startswith("import time:") or "self [us]" in line:
-            continue
-        self_us, _cumulative, name = line[len("import time:") :].split("|")
-        package = name.strip().split(".")[0]
-        per_package[package] = per_package.get(package, 0) + int(self_us)
+    for name, self_us in import_self_us(module, PYTHONPATH, cwd=ROOT).items():
+        package = name.split(".")[0]
+        per_package[package] = per_package.get(package, 0) + self_us
     ranked = sorted(per_package.items(), key=lambda kv: kv[1], reverse=True)[:5]
     return {
         "total_ms": round(sum(per_package.values()) / 1000, 1),
@@ -102,26 +73,10 @@ def measure_imports(repeat: int) -> dict[str, Any]:
         "boto3_wall": _wall_import("boto3", repeat),
         "handler_importtime": _importtime(handler),
         "boto3_importtime_total_ms": _importtime("boto3")["total_ms"],
-        "heavy_modules_loaded": _heavy_modules(handler),
+        "heavy_modules_loaded": loaded_modules_after_import(
+            handler, SEND_PATH_MODULES, PYTHONPATH, cwd=ROOT
+        ),
     }
-
-
-def _heavy_modules(module: str) -> list[str]:
-    """Modules ingest must never pull in (they belong to the send path only)."""
-    code = (
-        f"import sys, {module}; "
-        "print(','.join(m for m in ('pywebpush', 'aiohttp', 'http_ece', 'yaml', 'selectolax') "
-        "if m in sys.modules))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=_python_env(),
-        cwd=ROOT,
-    )
-    return [m for m in out.stdout.strip().split(",") if m]
 
 
 def _article(i: int, update: bool) -> bytes:
@@ -133,38 +88,6 @@ def _article(i: int, update: bool) -> bytes:
             "and would send a delegation to Brussels next week.\n"
         )
     return text.encode("utf-8")
-
-
-@contextlib.contextmanager
-def _cheap_transaction_snapshots() -> Iterator[None]:
-    """Let moto snapshot a table's item maps instead of deep-copying every item per transaction.
-
-    A failed Put-only transaction is rolled back correctly: Puts replace
-    entries in the live maps and never mutate the Item objects the snapshot
-    shares. (Update operations do mutate items; ingest sends none.)
-    """
-    import copy
-    import types
-    from collections import defaultdict
-
-    import moto.dynamodb.models as models
-    from moto.dynamodb.models.table import Table
-
-    def snapshot(obj: Any, memo: Any = None) -> Any:
-        if isinstance(obj, Table):
-            table = copy.copy(obj)
-            table.items = defaultdict(
-                dict, {h: dict(r) if isinstance(r, dict) else r for h, r in obj.items.items()}
-            )
-            return table
-        return copy.deepcopy(obj, memo)
-
-    original = models.copy
-    models.copy = types.SimpleNamespace(deepcopy=snapshot, copy=copy.copy)  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        models.copy = original
 
 
 def _run_phase(name: str, events: list[dict[str, Any]], handler: Any, context: Any) -> dict:
@@ -218,7 +141,7 @@ def measure_throughput(count: int, *, stock_moto: bool = False) -> list[dict[str
     from stoppress_dev.template import create_table_kwargs
     from tests.integration.s3_events import LambdaContext, put, s3_event
 
-    with mock_aws(), contextlib.nullcontext() if stock_moto else _cheap_transaction_snapshots():
+    with mock_aws(), contextlib.nullcontext() if stock_moto else put_only_transaction_backups():
         warm.reset()
         boto3.client("dynamodb").create_table(**create_table_kwargs(TABLE))
         s3 = clients.s3()

@@ -11,7 +11,7 @@ from types import FrameType
 
 
 def _dev(args: argparse.Namespace) -> int:
-    from stoppress_dev.stack import LocalStack, write_state_file
+    from stoppress_dev.localstack import LocalStack, write_state_file
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("local-stack").setLevel(logging.DEBUG if args.verbose else logging.INFO)

@@ -28,8 +28,8 @@ from stoppress.contracts.keys import TOPIC_ALL, article_id_from_key, article_top
 from stoppress.contracts.payload import article_tag
 from stoppress.webpush.headers import topic_header
 from stoppress_dev.http_front import SAMPLES
+from stoppress_dev.localstack import LocalStack, PipelineStep
 from stoppress_dev.pushservice import PushService, Subscriber
-from stoppress_dev.stack import LocalStack, PipelineStep
 
 STORY = "nato-resumes-contacts"
 STORY_KEY = f"articles/{STORY}.txt"

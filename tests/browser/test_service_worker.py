@@ -18,8 +18,8 @@ import boto3
 import pytest
 
 from stoppress.contracts.keys import subscription_id
+from stoppress_dev.localstack import PROJECT_ROOT, LocalStack
 from stoppress_dev.pushservice import PushService, Subscriber
-from stoppress_dev.stack import PROJECT_ROOT, LocalStack
 
 pytestmark = pytest.mark.browser
 

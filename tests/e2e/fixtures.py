@@ -12,8 +12,8 @@ import boto3
 import pytest
 
 from stoppress_dev.http_front import SAMPLES
+from stoppress_dev.localstack import LocalStack
 from stoppress_dev.pushservice import PushService
-from stoppress_dev.stack import LocalStack
 
 
 @pytest.fixture

@@ -2,12 +2,13 @@
 
 import io
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from rich.console import Console
 
 from stoppress.webpush.headers import topic_header
 from stoppress_dev import demo
+from stoppress_dev.pushservice import Subscriber
 
 
 def test_demo_runs_and_every_browser_gets_what_it_subscribed_to() -> None:
@@ -31,6 +32,11 @@ class FakeSubscriber:
     deliveries: list[FakeDelivery] = field(default_factory=list)
 
 
+def received(*deliveries: FakeDelivery) -> Subscriber:
+    """A subscriber as demo._check sees it, which reads nothing but its deliveries."""
+    return cast(Subscriber, FakeSubscriber(list(deliveries)))
+
+
 def delivery(article_id: str, version: int, title: str) -> FakeDelivery:
     return FakeDelivery(
         payload={
@@ -51,11 +57,11 @@ def test_check_reports_missing_unexpected_and_duplicate_pushes() -> None:
         ]
     }
     everyone, follower = demo.BROWSERS[0], demo.BROWSERS[3]
-    good = FakeSubscriber([delivery(story, 1, "H1")])
+    good = received(delivery(story, 1, "H1"))
     assert demo._check(histories, [(good, everyone)], []) == []
 
-    wrong = FakeSubscriber([delivery(story, 2, "H2"), delivery(story, 2, "H2")])
-    problems = demo._check(histories, [(wrong, everyone), (FakeSubscriber(), follower)], [])
+    wrong = received(delivery(story, 2, "H2"), delivery(story, 2, "H2"))
+    problems = demo._check(histories, [(wrong, everyone), (received(), follower)], [])
     assert f"Ada did not get {story} v1" in problems
     assert f"Ada got {story} v2, which was not for them" in problems
     assert f"Ada got {story} v2 2 times" in problems

@@ -4,7 +4,7 @@ import json
 
 import boto3
 
-from stoppress_dev.stack import LocalStack
+from stoppress_dev.localstack import LocalStack
 
 
 def test_failing_ingest_is_retried_then_dead_lettered_with_the_event() -> None:

@@ -18,8 +18,8 @@ import pytest
 
 from stoppress.webpush.headers import topic_header
 from stoppress_dev.http_front import SAMPLES
+from stoppress_dev.localstack import LocalStack
 from stoppress_dev.pushservice import PushService, Subscriber
-from stoppress_dev.stack import LocalStack
 from tests.e2e.apiclient import call_api
 
 STORY = "nato-resumes-contacts"

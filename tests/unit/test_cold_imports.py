@@ -6,13 +6,11 @@ botocore's urllib3 loads it through pyOpenSSL, which the Lambda runtime lacks;
 the cold-start benchmark measures the built handlers there.)
 """
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from stoppress_dev.cold_imports import loaded_modules_after_import
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,28 +19,14 @@ SEND_ONLY = ("pywebpush", "aiohttp", "http_ece")
 
 
 def loaded_after_import(module: str, candidates: tuple[str, ...]) -> list[str]:
-    code = (
-        "import importlib, json, sys\n"
-        f"importlib.import_module({module!r})\n"
-        f"print(json.dumps([m for m in {list(candidates)!r} if m in sys.modules]))\n"
-    )
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "common"), str(ROOT)]),
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", code],
+    return loaded_modules_after_import(
+        module,
+        candidates,
+        [ROOT / "layers" / "common", ROOT],
+        env={"AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_TRACE_DISABLED": "true"},
         cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
         timeout=60,
-        check=True,
     )
-    loaded: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
-    return loaded
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,85 @@
+"""The fan-out's audience: each simulated browser stored as SubscriptionStore stores it.
+
+Each subscriber is a SUB item and an ``all`` TOPIC member item, built by the
+store's own mapping functions (``subscription_to_item``, ``member_to_item``)
+and sharded with ``keys.shard_of``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from benchmarks.moto_shortcuts import moto_table, put_items, stream_set_aside
+
+if TYPE_CHECKING:
+    from stoppress.subscriptions.model import Subscription
+
+WRITERS = 4
+
+
+def subscription(info: Mapping[str, Any], now: datetime) -> Subscription:
+    """The subscription a browser's ``subscription_info()`` makes, to every article."""
+    from stoppress.contracts.keys import TOPIC_ALL, subscription_id
+    from stoppress.subscriptions.model import Subscription
+
+    return Subscription(
+        sub_id=subscription_id(info["endpoint"]),
+        endpoint=info["endpoint"],
+        p256dh=info["keys"]["p256dh"],
+        auth=info["keys"]["auth"],
+        topics=(TOPIC_ALL,),
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _items(info: Mapping[str, Any], shards: int, now: datetime) -> list[dict[str, Any]]:
+    """The SUB item and the ``all`` member item, as SubscriptionStore.put writes them."""
+    from stoppress.contracts.keys import TOPIC_ALL, shard_of
+    from stoppress.subscriptions.table import member_to_item, subscription_to_item
+
+    sub = subscription(info, now)
+    shard = shard_of(sub.sub_id, shards)
+    return [subscription_to_item(sub, shard=shard), member_to_item(sub, TOPIC_ALL, shard)]
+
+
+def seed_api(table_name: str, infos: Sequence[Mapping[str, Any]], shards: int) -> float:
+    """BatchWriteItem through the stack's AWS endpoint; returns seconds.
+
+    About 1 ms an item on moto, and every item is also a stream record the
+    stack's notify poller reads (10 a call) and filters out: minutes for 100k.
+    """
+    import boto3
+
+    now = datetime.now(UTC)
+
+    def write(chunk: Sequence[Mapping[str, Any]]) -> None:
+        table = boto3.session.Session().resource("dynamodb").Table(table_name)
+        with table.batch_writer() as batch:
+            for info in chunk:
+                for item in _items(info, shards, now):
+                    batch.put_item(Item=item)
+
+    started = time.perf_counter()
+    step = -(-len(infos) // WRITERS)
+    with ThreadPoolExecutor(WRITERS) as pool:
+        list(pool.map(write, [infos[i : i + step] for i in range(0, len(infos), step)]))
+    return time.perf_counter() - started
+
+
+def seed_direct(table_name: str, infos: Sequence[Mapping[str, Any]], shards: int) -> float:
+    """The same items put into moto's table in this process, without stream records.
+
+    What BatchWriteItem does in moto (``Table.put_item`` per item) minus HTTP;
+    ``moto_shortcuts`` says why leaving out the stream records changes nothing.
+    """
+    table = moto_table(table_name)
+    now = datetime.now(UTC)
+    started = time.perf_counter()
+    with stream_set_aside(table):
+        put_items(table, (item for info in infos for item in _items(info, shards, now)))
+    return time.perf_counter() - started

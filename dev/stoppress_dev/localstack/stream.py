@@ -1,0 +1,158 @@
+"""The table's stream -> notify: records shaped as Lambda delivers them, passed through the
+NotifyFunction ``VersionStream`` filter from the template, batched, retried, and
+dead-lettered as the event source mapping does."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from stoppress.aws.items import from_attrs
+from stoppress_dev import lambda_events
+from stoppress_dev import template as tpl
+from stoppress_dev.eventfilter import matches_any
+from stoppress_dev.lambda_events import HandlerError
+from stoppress_dev.localstack.items import int_or_none
+from stoppress_dev.localstack.progress import POLL_INTERVAL, PipelineStep, version_step
+from stoppress_dev.localstack.sources import EventSource
+
+log = logging.getLogger("local-stack")
+
+NOTIFY = ("NotifyFunction", "VersionStream")
+# Like Lambda: read up to this many records, filter them, then batch what passes.
+READ_LIMIT = 1000
+
+
+def notify_filter_patterns() -> list[str]:
+    """The template's filter for notify's stream records; none lets every record through."""
+    try:
+        return tpl.stream_filter_patterns(*NOTIFY)
+    except KeyError:
+        log.warning("template has no NotifyFunction VersionStream filter; passing every record")
+        return []
+
+
+class VersionStream(EventSource):
+    name = "stream"
+
+    def poll(self) -> None:
+        ddb, streams = self.clients.dynamodb, self.clients.dynamodbstreams
+        table = ddb.describe_table(TableName=self.resources.table)["Table"]
+        stream_arn = table["LatestStreamArn"]
+        shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+        iterators: dict[str, str | None] = {
+            s["ShardId"]: streams.get_shard_iterator(
+                StreamArn=stream_arn, ShardId=s["ShardId"], ShardIteratorType="TRIM_HORIZON"
+            )["ShardIterator"]
+            for s in shards
+        }
+        source = tpl.event_properties(*NOTIFY)
+        batch_size = self.resources.number(source.get("BatchSize"), 100)
+        patterns = notify_filter_patterns()
+        while not self.stop.is_set():
+            polled_at = time.monotonic()
+            got = False
+            for shard_id, iterator in list(iterators.items()):
+                if iterator is None:
+                    continue
+                resp = streams.get_records(ShardIterator=iterator, Limit=READ_LIMIT)
+                iterators[shard_id] = resp.get("NextShardIterator")
+                records = resp.get("Records", [])
+                if records:
+                    got = True
+                    with self.progress.handling(self.name):
+                        self.deliver(records, stream_arn, shard_id, patterns, batch_size)
+            if not got:
+                self.progress.polled_empty(self.name, polled_at)
+                self.stop.wait(POLL_INTERVAL)
+
+    def deliver(
+        self,
+        records: list[dict[str, Any]],
+        stream_arn: str,
+        shard_id: str,
+        patterns: list[str],
+        batch_size: int,
+    ) -> None:
+        region = self.resources.region
+        shaped = [lambda_events.stream_record(r, stream_arn, region) for r in records]
+        passing = []
+        for record in shaped:
+            passes = matches_any(patterns, record)
+            if passes:
+                passing.append(record)
+            if lambda_events.is_version_insert(record):
+                # Reported from the stream, not after ingest returns, so the lines keep
+                # the pipeline's order: this version, then its jobs.
+                self.progress.emit(version_step(record, filtered=not passes))
+        for start in range(0, len(passing), max(1, batch_size)):
+            self._invoke_notify(passing[start : start + batch_size], stream_arn, shard_id)
+
+    def _invoke_notify(self, passing: list[dict[str, Any]], stream_arn: str, shard_id: str) -> None:
+        source = tpl.event_properties(*NOTIFY)
+        retries = self.resources.number(source.get("MaximumRetryAttempts"), 3)
+        error: HandlerError | None = None
+        for attempt in range(1, retries + 2):
+            try:
+                result = self.invoke("notify", {"Records": passing})
+            except HandlerError as e:
+                error = e
+                log.debug("notify failed", exc_info=e.__cause__)
+                self.progress.emit(
+                    PipelineStep("error", f"notify failed (attempt {attempt}): {e.__cause__}")
+                )
+                self.stop.wait(0.2 * attempt)
+                continue
+            failed = lambda_events.stream_failures(result, passing)
+            self._report_jobs(passing[: len(passing) - len(failed)] if failed else passing)
+            if not failed:
+                return
+            self.progress.emit(
+                PipelineStep("error", f"notify reported {len(failed)} failed records; retrying")
+            )
+            passing = failed
+        self.progress.emit(
+            PipelineStep(
+                "error",
+                f"notify gave up on {len(passing)} record(s) after {retries + 1} attempts; "
+                "their batch info is in the notify dead-letter queue",
+            )
+        )
+        seqs = [r["dynamodb"].get("SequenceNumber") for r in passing]
+        self.dead_letter(
+            "notify-dlq",
+            "notify",
+            retries + 1,
+            error,
+            {
+                "DDBStreamBatchInfo": {
+                    "shardId": shard_id,
+                    "startSequenceNumber": seqs[0],
+                    "endSequenceNumber": seqs[-1],
+                    "batchSize": len(passing),
+                    "streamArn": stream_arn,
+                }
+            },
+        )
+
+    def _report_jobs(self, records: list[dict[str, Any]]) -> None:
+        """One "jobs" line per version notify handled, from the job ledger it wrote."""
+        for record in records:
+            image = from_attrs(record["dynamodb"].get("NewImage", {}))
+            article_id, number = image.get("article_id"), int_or_none(image.get("number"))
+            if article_id is None or number is None:
+                continue
+            jobs = self.items.planned_jobs(article_id, number)
+            topics = sorted(set(jobs))
+            self.progress.jobs_planned(article_id, number, len(jobs))
+            self.progress.emit(
+                PipelineStep(
+                    "jobs",
+                    f"{article_id} v{number} → {len(jobs)} job{'s' if len(jobs) != 1 else ''}"
+                    f"{' for ' + ', '.join(topics) if topics else ''}",
+                    article_id=article_id,
+                    version=number,
+                    details={"jobs": len(jobs), "topics": topics},
+                )
+            )
