@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
-import re
 import secrets
 import threading
 import time
@@ -36,21 +34,18 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-import http_ece
 from aiohttp import web
-from cryptography.exceptions import InvalidSignature, InvalidTag
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from stoppress.core import base64url
-
-MAX_JWT_LIFETIME = 24 * 3600
-# RFC 8030 §7.2 asks services to accept at least 4096 bytes of (encrypted) payload.
-DEFAULT_MAX_BODY = 4096
-URGENCIES = frozenset({"very-low", "low", "normal", "high"})
-TOPIC_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
-_VAPID_RE = re.compile(r"^vapid\s+(.+)$", re.IGNORECASE)
+from stoppress_dev.push_checks import (
+    DEFAULT_MAX_BODY,
+    Rejected,
+    check_headers,
+    decrypt_payload,
+    verify_vapid,
+)
 
 
 @dataclass(frozen=True)
@@ -154,13 +149,6 @@ class Subscriber:
 
 def _lower(headers: Any) -> dict[str, str]:
     return {k.lower(): v for k, v in headers.items()}
-
-
-class _Rejected(Exception):
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
 
 
 class PushService:
@@ -327,18 +315,18 @@ class PushService:
             await asyncio.sleep(self.latency_ms / 1000)
         try:
             if sub is None:
-                raise _Rejected(404, "unknown endpoint")
+                raise Rejected(404, "unknown endpoint")
             self._check_vapid(request.headers.get("Authorization", ""))
             self._check_headers(request, body, sub)
             behaviour = sub._next_behaviour()
             if behaviour.hang:
                 assert self._stopping is not None
                 await self._stopping.wait()
-                raise _Rejected(503, "hung until shutdown")
+                raise Rejected(503, "hung until shutdown")
             if behaviour.status not in (201, 202):
-                raise _Rejected(behaviour.status, "told to")
+                raise Rejected(behaviour.status, "told to")
             payload = self._decrypt(body, sub)
-        except _Rejected as r:
+        except Rejected as r:
             self._count(r.status, delivered=False)
             resp_headers = {}
             if sub is not None and self.record:
@@ -365,91 +353,22 @@ class PushService:
                 self._changed.notify_all()
 
     def _check_headers(self, request: web.Request, body: bytes, sub: Subscriber) -> None:
-        ttl = request.headers.get("TTL")
-        if ttl is None or not ttl.isdigit():
-            raise _Rejected(400, "missing or malformed TTL")
-        urgency = request.headers.get("Urgency")
-        if urgency is not None and urgency not in URGENCIES:
-            raise _Rejected(400, "bad Urgency")
-        topic = request.headers.get("Topic")
-        if topic is not None and not TOPIC_RE.match(topic):
-            raise _Rejected(400, "bad Topic")
-        if request.headers.get("Content-Encoding") != "aes128gcm":
-            raise _Rejected(415, "Content-Encoding must be aes128gcm")
         limit = sub.max_body_bytes if sub.max_body_bytes is not None else self.max_body_bytes
-        if len(body) > limit:
-            raise _Rejected(413, "payload too large")
+        check_headers(request.headers, len(body), limit)
 
     def _check_vapid(self, authorization: str) -> None:
         now = int(time.time())
         # A header seen before was fully checked then; only its expiry can change.
         exp = self._verified_headers.get(authorization)
         if exp is None:
-            exp = self._parse_and_verify(authorization, now)
+            exp = verify_vapid(
+                authorization, now, origin=self.origin, expected_key=self.vapid_public_key
+            )
             self._verified_headers[authorization] = exp
         if exp <= now:
-            raise _Rejected(403, "vapid token expired")
-
-    def _parse_and_verify(self, authorization: str, now: int) -> int:
-        m = _VAPID_RE.match(authorization.strip())
-        if not m:
-            raise _Rejected(401, "missing vapid authorization")
-        params: dict[str, str] = {}
-        for part in m.group(1).split(","):
-            name, eq, value = part.strip().partition("=")
-            if eq:
-                params[name.strip().lower()] = value.strip()
-        token, key = params.get("t"), params.get("k")
-        if not token or not key:
-            raise _Rejected(401, "vapid authorization needs t and k")
-        if self.vapid_public_key is not None and key != self.vapid_public_key:
-            raise _Rejected(403, "unknown application server key")
-        return self._verify_jwt(token, key, now)
-
-    def _verify_jwt(self, token: str, key: str, now: int) -> int:
-        try:
-            header_b64, claims_b64, sig_b64 = token.split(".")
-            header = json.loads(base64url.decode(header_b64))
-            claims = json.loads(base64url.decode(claims_b64))
-            sig = base64url.decode(sig_b64)
-            public = ec.EllipticCurvePublicKey.from_encoded_point(
-                ec.SECP256R1(), base64url.decode(key)
-            )
-        except ValueError as e:
-            raise _Rejected(401, f"malformed vapid token: {e}") from e
-        if header.get("alg") != "ES256" or len(sig) != 64:
-            raise _Rejected(401, "vapid token must be ES256")
-        der = encode_dss_signature(int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big"))
-        try:
-            public.verify(der, f"{header_b64}.{claims_b64}".encode(), ec.ECDSA(hashes.SHA256()))
-        except InvalidSignature as e:
-            raise _Rejected(403, "bad vapid signature") from e
-        if claims.get("aud") != self.origin:
-            raise _Rejected(403, f"aud {claims.get('aud')!r} is not {self.origin!r}")
-        exp = claims.get("exp")
-        if not isinstance(exp, int) or exp <= now or exp > now + MAX_JWT_LIFETIME:
-            raise _Rejected(403, "exp must be in the future and at most 24 h away")
-        sub = claims.get("sub")
-        if not isinstance(sub, str) or not sub.startswith(("mailto:", "https:")):
-            raise _Rejected(403, "sub must be a mailto: or https: URI")
-        return exp
+            raise Rejected(403, "vapid token expired")
 
     def _decrypt(self, body: bytes, sub: Subscriber) -> dict[str, Any] | None:
         if next(self._requests) % self.decrypt_every:
             return None
-        try:
-            plaintext = http_ece.decrypt(
-                body,
-                private_key=sub.private_key,
-                auth_secret=sub.auth_secret,
-                version="aes128gcm",
-            )
-        except (http_ece.ECEException, InvalidTag, ValueError) as e:
-            raise _Rejected(400, "cannot decrypt") from e
-        try:
-            payload = json.loads(plaintext)
-        except ValueError as e:
-            raise _Rejected(400, "payload is not JSON") from e
-        if not isinstance(payload, dict):
-            raise _Rejected(400, "payload is not a JSON object")
-        return payload
+        return decrypt_payload(body, sub.private_key, sub.auth_secret)
