@@ -78,15 +78,15 @@ def measure(runs: int) -> dict[str, Any]:
     local_env = samcheck.load_local_env()
     functions = [fn for fn in samcheck.template_functions() if fn.build_dir.is_dir()]
     layer_env = {
-        **samcheck._runtime_env(None, {}),
+        **samcheck.runtime_env(),
         "PYTHONPATH": ":".join(str(p) for p in samcheck.layer_dirs()),
     }
     # (name, request, env, working directory, budget)
     probes: list[tuple[str, dict[str, Any], dict[str, str], Path, int | None]] = [
-        ("boto3", {"mode": "boto3"}, samcheck._runtime_env(None, {}), ROOT, None)
+        ("boto3", {"mode": "boto3"}, samcheck.runtime_env(), ROOT, None)
     ]
     for fn in functions:
-        env = samcheck._runtime_env(fn, local_env.get(fn.logical_id, {}))
+        env = samcheck.runtime_env(fn, local_env.get(fn.logical_id, {}))
         request: dict[str, Any] = {"mode": "handler", "handler": fn.handler}
         budget = samcheck.IMPORT_BUDGET_MS.get(fn.logical_id)
         probes.append((fn.logical_id, request, env, fn.build_dir, budget))

@@ -35,6 +35,10 @@ import warnings  # noqa: F401
 WATCHED_MODULES = ("pywebpush", "aiohttp", "http_ece")
 
 
+# The same attributes as stoppress_dev.lambda_events.LambdaContext, written again rather
+# than imported: this source runs with `python -c` in the runtime-like venv, where
+# stoppress_dev (and the aiohttp that lambda_events needs) is not installed, only the
+# standard library and boto3.
 class LambdaContext:
     """The context attributes handlers and Powertools read."""
 

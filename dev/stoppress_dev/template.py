@@ -9,6 +9,7 @@ when the template is silent is the caller's choice.
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -205,6 +206,78 @@ def _resolve_sub(
 
 
 # -- what the deployed functions see -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FunctionDefinition:
+    """An ``AWS::Serverless::Function`` with its settings as SAM applies them.
+
+    Each setting is the function's own value, else the global one, resolved like
+    ``resolve``; None when neither declares it or it does not resolve (what Lambda
+    or SAM would then use is the caller's choice).
+    """
+
+    logical_id: str
+    handler: str | None
+    code_uri: str | None
+    memory_mb: int | None
+    timeout_s: int | None
+    # The template's own layers the function uses (``!Ref`` entries), global ones
+    # first as SAM merges lists; a layer given by ARN is not built here, so not listed.
+    layer_ids: tuple[str, ...] = ()
+    # Each event source's name and ``Type`` (S3, SQS, DynamoDB, HttpApi...), in template order.
+    events: Mapping[str, str] = field(default_factory=dict)
+
+
+def functions(
+    refs: Mapping[str, str] | None = None,
+    getatts: Mapping[tuple[str, str], str] | None = None,
+    path: Path = TEMPLATE_PATH,
+) -> list[FunctionDefinition]:
+    """Every ``AWS::Serverless::Function`` in template order, its settings resolved.
+
+    ``refs`` defaults to the parameter defaults, so ``MemorySize: !Ref SendMemorySize``
+    gives that parameter's default.
+    """
+    refs = parameter_defaults(path) if refs is None else refs
+    getatts = getatts or {}
+    resources = load_template(path).get("Resources") or {}
+
+    def text(logical_id: str, name: str) -> str | None:
+        return resolve(function_setting(logical_id, name, path), refs, getatts)
+
+    def integer(logical_id: str, name: str) -> int | None:
+        value = text(logical_id, name)
+        try:
+            return None if value is None else int(value)
+        except ValueError:
+            return None
+
+    found = []
+    for logical_id, res in resources.items():
+        if (res or {}).get("Type") != "AWS::Serverless::Function":
+            continue
+        layers = [
+            *(function_globals(path).get("Layers") or []),
+            *(properties(logical_id, path).get("Layers") or []),
+        ]
+        events = properties(logical_id, path).get("Events") or {}
+        found.append(
+            FunctionDefinition(
+                logical_id=logical_id,
+                handler=text(logical_id, "Handler"),
+                code_uri=text(logical_id, "CodeUri"),
+                memory_mb=integer(logical_id, "MemorySize"),
+                timeout_s=integer(logical_id, "Timeout"),
+                layer_ids=tuple(
+                    layer["Ref"]
+                    for layer in layers
+                    if isinstance(layer, Mapping) and layer.get("Ref") in resources
+                ),
+                events={name: str((e or {}).get("Type") or "") for name, e in events.items()},
+            )
+        )
+    return found
 
 
 def function_environment(

@@ -243,3 +243,85 @@ def test_queue_attributes_with_the_redrive_policy_once_its_target_resolves() -> 
         "VisibilityTimeout": "1800",
     }
     assert tpl.queue_attributes("PushJobsDeadLetterQueue") == {"MessageRetentionPeriod": "1209600"}
+
+
+# -- the functions and their settings ----------------------------------------------------------
+
+
+def test_functions_in_template_order_with_their_settings_resolved() -> None:
+    def declared(
+        logical_id: str, timeout_s: int, events: dict[str, str], memory_mb: int = 512
+    ) -> tpl.FunctionDefinition:
+        return tpl.FunctionDefinition(
+            logical_id,
+            handler="app.lambda_handler",
+            code_uri=f"functions/{logical_id.removesuffix('Function').lower()}/",
+            memory_mb=memory_mb,
+            timeout_s=timeout_s,
+            layer_ids=("CommonLayer",),
+            events=events,
+        )
+
+    assert tpl.functions() == [
+        declared("IngestFunction", 60, {"Upload": "S3"}),
+        declared(
+            "SubscribeFunction",
+            10,
+            {"GetVapidPublicKey": "HttpApi", "Subscribe": "HttpApi", "Unsubscribe": "HttpApi"},
+        ),
+        declared("NotifyFunction", 60, {"VersionStream": "DynamoDB"}),
+        # MemorySize: !Ref SendMemorySize, at the parameter's default.
+        declared("SendFunction", 300, {"PushJobs": "SQS"}, memory_mb=1769),
+    ]
+
+
+def test_functions_resolve_against_the_refs_given() -> None:
+    send = next(
+        f for f in tpl.functions({"SendMemorySize": "3008"}) if f.logical_id == "SendFunction"
+    )
+    assert send.memory_mb == 3008
+
+
+def test_functions_leave_what_is_not_declared_or_does_not_resolve_to_the_caller(
+    small_template: Path, tmp_path: Path
+) -> None:
+    assert tpl.functions(path=small_template) == [
+        tpl.FunctionDefinition(
+            "Quiet", handler=None, code_uri="functions/quiet/", memory_mb=None, timeout_s=None
+        )
+    ]
+    path = tmp_path / "layers.yaml"
+    path.write_text(
+        """
+Parameters:
+  Memory:
+    Type: Number
+Globals:
+  Function:
+    Layers: [!Ref Shared]
+    Timeout: soon
+Resources:
+  Shared:
+    Type: AWS::Serverless::LayerVersion
+  Own:
+    Type: AWS::Serverless::LayerVersion
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: worker.handle
+      MemorySize: !Ref Memory
+      Layers:
+        - arn:aws:lambda:eu-west-1:111122223333:layer:elsewhere:1
+        - !Ref Own
+      Events:
+        Jobs:
+          Type: SQS
+""",
+        encoding="utf-8",
+    )
+    (worker,) = tpl.functions(path=path)
+    assert worker.handler == "worker.handle"
+    assert worker.memory_mb is None  # a parameter without a default
+    assert worker.timeout_s is None  # not a number
+    assert worker.layer_ids == ("Shared", "Own")  # the globals first; the ARN is not ours
+    assert worker.events == {"Jobs": "SQS"}

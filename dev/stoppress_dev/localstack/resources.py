@@ -125,7 +125,7 @@ class StackResources:
         return getatts
 
     def number(self, value: Any, default: float) -> int:
-        """A numeric template setting resolved locally, or ``default`` when it is unknown."""
+        """A numeric event-source setting resolved locally, or ``default`` when it is unknown."""
         resolved = tpl.resolve(value, self.refs(), self.getatts()) if value is not None else None
         try:
             return int(float(resolved)) if resolved is not None else int(default)
@@ -133,16 +133,18 @@ class StackResources:
             return int(default)
 
     def function_specs(self) -> dict[str, FunctionSpec]:
+        defined = {f.logical_id: f for f in tpl.functions(self.refs(), self.getatts())}
         specs = {}
         for short, logical_id in FUNCTIONS.items():
             function_name = f"{self.name}-{short}"
+            definition = defined[logical_id]
             specs[short] = FunctionSpec(
                 name=short,
                 logical_id=logical_id,
                 function_name=function_name,
                 # Lambda's own defaults when neither the function nor the globals say.
-                memory_mb=self.number(tpl.function_setting(logical_id, "MemorySize"), 128),
-                timeout_s=self.number(tpl.function_setting(logical_id, "Timeout"), 3),
+                memory_mb=definition.memory_mb or 128,
+                timeout_s=definition.timeout_s or 3,
                 arn=f"arn:aws:lambda:{self.region}:{ACCOUNT_ID}:function:{function_name}",
             )
         return specs

@@ -1,0 +1,5 @@
+import sys
+
+from stoppress_dev.samcheck.cli import main
+
+sys.exit(main())
