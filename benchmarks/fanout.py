@@ -53,12 +53,13 @@ from benchmarks.fanout_meters import QueryMeter, SendMeter, measured_stack
 from benchmarks.fanout_probe import memory_probe
 from benchmarks.fanout_report import FanoutRun, print_table, result
 from benchmarks.push_service_process import PushServiceProcess
+from stoppress.contracts.keys import SUB_PK_PREFIX, TOPIC_PK_PREFIX
 
 RESULTS = Path(__file__).resolve().parent / "results" / "fanout.json"
 SAMPLE = "rail-strike-talks.txt"
 ARTICLE_KEY = "articles/fanout-benchmark-rail-strike.txt"
 # The seeded partitions: subscriptions and topic members.
-SEEDED = ("SUB#", "TOPIC#")
+SEEDED = (SUB_PK_PREFIX, TOPIC_PK_PREFIX)
 
 
 def _template_shards() -> int:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from benchmarks.process_memory import rss_mb
+from stoppress.contracts.keys import TOPIC_PK_PREFIX
 
 if TYPE_CHECKING:
     from stoppress_dev.localstack import LocalStack
@@ -78,7 +79,7 @@ class QueryMeter:
     def _before(self, params: Mapping[str, Any], **_: Any) -> None:
         body = params.get("body") or b""
         text = body.decode() if isinstance(body, bytes) else str(body)
-        self._local.member = '"TOPIC#' in text
+        self._local.member = f'"{TOPIC_PK_PREFIX}' in text
         self._local.started = time.perf_counter()
 
     def _after(self, parsed: Mapping[str, Any], **_: Any) -> None:

@@ -19,6 +19,8 @@ from typing import Any
 
 from aiohttp import web
 
+from stoppress.contracts.keys import VERSION_SK_PREFIX
+
 
 class HandlerError(RuntimeError):
     """A handler raised: the event source treats the invocation as failed (the cause is chained)."""
@@ -80,7 +82,7 @@ def stream_record(record: Mapping[str, Any], stream_arn: str, region: str) -> di
 
 def is_version_insert(record: Mapping[str, Any]) -> bool:
     sk = record.get("dynamodb", {}).get("Keys", {}).get("sk", {}).get("S", "")
-    return record.get("eventName") == "INSERT" and sk.startswith("VERSION#")
+    return record.get("eventName") == "INSERT" and sk.startswith(VERSION_SK_PREFIX)
 
 
 def stream_failures(result: Any, records: list[dict[str, Any]]) -> list[dict[str, Any]]:

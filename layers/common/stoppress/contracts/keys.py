@@ -24,6 +24,8 @@ ARTICLE_TOPIC_PREFIX: Final = "article:"
 HEAD_SK: Final = "HEAD"
 SUB_SK: Final = "SUB"
 VERSION_SK_PREFIX: Final = "VERSION#"
+SUB_PK_PREFIX: Final = "SUB#"
+TOPIC_PK_PREFIX: Final = "TOPIC#"
 
 
 def article_id_from_key(key: str) -> str:
@@ -85,15 +87,15 @@ def send_claim_sk(number: int, job_key: str) -> str:
 
 
 def subscription_pk(sub_id: str) -> str:
-    return f"SUB#{sub_id}"
+    return f"{SUB_PK_PREFIX}{sub_id}"
 
 
 def topic_pk(topic: str, shard: int) -> str:
-    return f"TOPIC#{topic}#{shard}"
+    return f"{TOPIC_PK_PREFIX}{topic}#{shard}"
 
 
 def topic_member_sk(sub_id: str) -> str:
-    return f"SUB#{sub_id}"
+    return f"{SUB_PK_PREFIX}{sub_id}"
 
 
 def rejection_pk(source_key: str) -> str:
