@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup test lint pytest demo dev sam-check bench bench-fanout bench-coldstart bench-ingest clean browser-deps
+.PHONY: setup test lint pytest demo dev sam-check bench bench-fanout bench-coldstart bench-ingest bench-extract clean browser-deps
 
 $(BIN)/stoppress: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -54,6 +54,9 @@ bench-coldstart: setup
 
 bench-ingest: setup
 	$(BIN)/python -m benchmarks.ingest
+
+bench-extract: setup
+	$(BIN)/python -m benchmarks.extract
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .ruff_cache .mypy_cache

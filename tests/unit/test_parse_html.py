@@ -64,7 +64,9 @@ def test_headline_falls_back_from_h1_to_og_title_to_title() -> None:
     titled = page("<title>From title | The Courier</title>", body)
     assert parse_article(titled, key="a.html").headline == "From title"
     # A site logo in an <h1> loses to the article's own headline.
-    logo = page("", "<header><h1>The Courier</h1></header><article><h1>Real</h1><p>x</p></article>")
+    logo = page(
+        "", "<header><h1>The Courier</h1></header><article><h1>Real</h1><p>The story.</p></article>"
+    )
     assert parse_article(logo, key="a.html").headline == "Real"
 
 

@@ -29,7 +29,11 @@ from stoppress.webpush.headers import Urgency
 # quote, a new figure with its context, a new sentence) touches more.
 SUBSTANTIAL_WORDS: Final = 5
 
-_WORD = re.compile(r"\w+")
+# Scripts written without spaces (Chinese, Japanese): each character counts as
+# a word, so a new sentence there is as substantial as one in English, and a one-
+# character fix stays a correction.
+_UNSPACED = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORD = re.compile(rf"[{_UNSPACED}]|[^\W{_UNSPACED}]+")
 
 
 @dataclass(frozen=True)

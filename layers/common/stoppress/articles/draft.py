@@ -24,6 +24,8 @@ class ArticleDraft:
     # How many leading paragraphs are subheadings or similar, so the summary
     # skips them and starts at the first paragraph of prose.
     lead_index: int = 0
+    # Paragraphs that are story text but never the lead: headings, list items, table rows.
+    not_lead: set[int] = field(default_factory=set)
 
     def overrides(self) -> EditorOverrides:
         return EditorOverrides(notify=self.notify, urgency=self.urgency)

@@ -74,6 +74,8 @@ def version_to_item(version: Version) -> dict[str, Any]:
         item["body"] = version.body
     if version.article_updated_at is not None:
         item["article_updated_at"] = _iso(version.article_updated_at)
+    if version.reader is not None:
+        item["reader"] = version.reader
     return item
 
 
@@ -95,6 +97,7 @@ def version_from_item(item: Mapping[str, Any]) -> Version:
         tags=tuple(item.get("tags") or ()),
         source=_source_from(item),
         article_updated_at=datetime.fromisoformat(updated) if updated else None,
+        reader=item.get("reader"),
         created_at=datetime.fromisoformat(item["created_at"]),
     )
 

@@ -10,15 +10,19 @@ SUMMARY_MAX_CHARS: Final = 200
 ELLIPSIS: Final = "…"
 
 _PLACE_WORD = r"[^\W\d_][^\W\d_'’.\-]+"
-# "BRUSSELS --", "NEW YORK (AP) —", "SPRINGFIELD, Ill. –": the place (up to
-# five words, in capitals: checked after matching, so any script works), an
-# optional ", State" part, an optional agency in brackets, then a dash of
-# some kind followed by a space.
+# "BRUSSELS --", "NEW YORK (AP) —", "SPRINGFIELD, Ill. –", "МОСКВА, 12 мар —": the
+# place (up to five words, in capitals: checked after matching, so any script
+# works), an optional ", State" part, an optional ", 12 Mar" date (which is not
+# part of the place), an optional agency in brackets, then a dash of some kind
+# followed by a space.
 _DATELINE: Final = re.compile(
     rf"^(?P<place>(?P<city>{_PLACE_WORD}(?:[ ]{_PLACE_WORD}){{0,4}})"
     r"(?:,[ ][^\W\d_][\w.'’\- ]{0,30}?)?)"
+    r"(?:,[ ]\d{1,2}[ ][^\W\d_]{3,10}\.?)?"
     r"(?:\s+\([^\W\d_][\w .&\-]{0,30}\))?"
     r"\s*(?:--|—|–)\s+"
+    # "МОСКВА, 12 мар — РИА Новости. Власти ...": a wire agency's credit after the dash.
+    r"(?:(?:РИА Новости|ТАСС|Интерфакс|AFP|AP|dpa|Reuters|EFE|ANSA|Europa Press|Xinhua)\.\s+)?"
 )
 
 

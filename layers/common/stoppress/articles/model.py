@@ -101,6 +101,8 @@ class Version(BaseModel):
     tags: tuple[str, ...] = ()
     source: SourceObject
     article_updated_at: AwareDatetime | None = None
+    # The reader (``parse.READER_VERSION``) that made it; None: before readers were recorded.
+    reader: str | None = None
     created_at: AwareDatetime
 
 

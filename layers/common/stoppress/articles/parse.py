@@ -31,6 +31,7 @@ from typing import Final
 from pydantic import ValidationError
 
 from stoppress.articles.draft import ArticleDraft
+from stoppress.articles.furniture import Furniture, furniture_kind, is_lead_candidate
 from stoppress.articles.lead import is_byline, split_dateline, summarise
 from stoppress.articles.model import Article, SourceFormat
 from stoppress.articles.normalise import content_hash, normalise_text
@@ -41,6 +42,10 @@ from stoppress.core.errors import ArticleParseError
 # a mistake (a PDF, a video, a site dump) and would not fit a table item anyway.
 MAX_ARTICLE_BYTES: Final = 2 * 1024 * 1024
 HEADLINE_MAX_CHARS: Final = 300
+# Which reader made a version. Raise it whenever parsing changes what it takes from a
+# file (headline, paragraphs, lead, dateline): ingest then reads the previous version
+# again with the new reader before judging a change, so an upgrade is never news.
+READER_VERSION: Final = "2"
 DATELINE_MAX_CHARS: Final = 100
 
 _EXTENSIONS: Final[dict[str, SourceFormat]] = {
@@ -130,27 +135,44 @@ def _finish(article_id: str, source_format: SourceFormat, draft: ArticleDraft) -
         )
     paragraphs: list[str] = []
     lead_index: int | None = None
+    fallback_lead: int | None = None
     for index, raw in enumerate(draft.paragraphs):
         paragraph = normalise_text(raw)
-        # "###", "* * *": section breaks and end marks, not story text.
-        if any(character.isalnum() for character in paragraph):
-            if lead_index is None and index >= draft.lead_index and not is_byline(paragraph):
-                lead_index = len(paragraphs)
-            paragraphs.append(paragraph)
+        # "###", "* * *": section breaks and end marks, not story text. Page
+        # furniture (captions, share prompts, timestamps, copyright lines) is
+        # not story text either: it never becomes the lead, and editing it
+        # changes neither the content hash nor the change judgement.
+        if not any(character.isalnum() for character in paragraph):
+            continue
+        if furniture_kind(paragraph, headline=headline) not in (None, Furniture.BYLINE):
+            continue
+        may_lead = index >= draft.lead_index and index not in draft.not_lead
+        if may_lead and fallback_lead is None and not is_byline(paragraph):
+            fallback_lead = len(paragraphs)
+        if (
+            may_lead
+            and lead_index is None
+            and not is_byline(paragraph)
+            and is_lead_candidate(paragraph, headline=headline)
+        ):
+            lead_index = len(paragraphs)
+        paragraphs.append(paragraph)
     if not paragraphs:
         raise ArticleParseError(
             f"the article {headline[:60]!r} has a headline but no story text after it"
         )
     if lead_index is None:
-        lead_index = 0
+        lead_index = fallback_lead if fallback_lead is not None else 0
 
     # The dateline moves out of the lead into its own field, so the body is
     # the story's words only and the site renders the dateline its own way.
-    lead_dateline, lead_rest = split_dateline(paragraphs[lead_index])
-    if lead_dateline is not None and lead_rest.strip():
-        paragraphs[lead_index] = lead_rest.strip()
-    else:
-        lead_dateline = None
+    # A standfirst as the lead leaves the dateline on the story's first paragraph.
+    lead_dateline = None
+    for index in (lead_index, lead_index + 1)[: len(paragraphs) - lead_index]:
+        found, rest = split_dateline(paragraphs[index])
+        if found is not None and rest.strip():
+            lead_dateline, paragraphs[index] = found, rest.strip()
+            break
     dateline = normalise_text(draft.dateline or "") or lead_dateline
     summary_source = paragraphs[lead_index]
     if dateline is not None and len(dateline) > DATELINE_MAX_CHARS:

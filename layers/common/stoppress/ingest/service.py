@@ -25,7 +25,7 @@ from typing import Final, Literal, Protocol
 
 from stoppress.articles.changes import ChangeDecision, classify_change
 from stoppress.articles.model import Article, Head, SourceObject, Version, head_for
-from stoppress.articles.parse import MAX_ARTICLE_BYTES, parse_article
+from stoppress.articles.parse import MAX_ARTICLE_BYTES, READER_VERSION, parse_article
 from stoppress.core.errors import (
     ArticleParseError,
     NotFoundError,
@@ -134,18 +134,29 @@ def ingest_upload(
     source = upload.model_copy(
         update={"version_id": upload.version_id or stored.version_id, "size": stored.size}
     )
-    previous_bodies: dict[int, str | None] = {}
+    seen: dict[int, _Previous | None] = {}
     for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
         head = store.get_head(article.id)
         if head is not None and is_older(source, head.source):
             return IngestOutcome("stale", upload.key, article.id, attempts=attempt)
-        if head is not None and head.content_hash == article.content_hash:
+        previous = None
+        if head is not None and head.content_hash != article.content_hash:
+            if head.version not in seen:
+                seen[head.version] = _previous(
+                    article.id, head.version, store=store, objects=objects
+                )
+            previous = seen[head.version]
+        if head is not None and article.content_hash in (
+            head.content_hash,
+            previous.content_hash if previous else None,
+        ):
+            # The same story (or the same story read by an older reader).
             if _advance(store, head, source):
                 return IngestOutcome("unchanged", upload.key, article.id, attempts=attempt)
             _backoff(attempt)
             continue
 
-        decision = _judge(article, head, store=store, objects=objects, cache=previous_bodies)
+        decision = _judge(article, previous)
         version = _version(article, source, decision, head=head, settings=settings, now=now())
         try:
             store.put_version(
@@ -187,44 +198,53 @@ def _advance(store: ArticleRepository, head: Head, source: SourceObject) -> bool
     return True
 
 
-def _judge(
-    article: Article,
-    head: Head | None,
-    *,
-    store: ArticleRepository,
-    objects: ObjectReader,
-    cache: dict[int, str | None],
-) -> ChangeDecision:
-    if head is None:
-        return classify_change(article, previous_headline=None, previous_body=None)
-    if head.version not in cache:
-        cache[head.version] = _previous_body(article.id, head.version, store=store, objects=objects)
-    return classify_change(
-        article, previous_headline=head.headline, previous_body=cache[head.version]
-    )
+@dataclass(frozen=True)
+class _Previous:
+    """The latest stored version as the current reader sees it."""
+
+    headline: str
+    # None when its body cannot be read back: the change then counts as substantial.
+    body: str | None
+    content_hash: str | None
 
 
-def _previous_body(
+def _previous(
     article_id: str, number: int, *, store: ArticleRepository, objects: ObjectReader
-) -> str | None:
+) -> _Previous | None:
+    """Version ``number`` as this reader reads it.
+
+    A version stored by an older reader, or with its body left in S3, is read
+    again from its own source object version with the current reader: an
+    upgrade of the reader must not look like news (a page read better is not
+    a changed story). When the source is gone, the stored text is the best
+    there is.
+    """
     previous = store.get_version(article_id, number)
     if previous is None:
         return None
-    if not previous.body_in_source:
-        return previous.body
-    # A large body stays in its source object version: read and parse it again.
+    if previous.reader == READER_VERSION and not previous.body_in_source:
+        return _Previous(previous.headline, previous.body, previous.content_hash)
     src = previous.source
     try:
         stored = objects.read(
             src.bucket, src.key, version_id=src.version_id, max_bytes=MAX_ARTICLE_BYTES
         )
-        return parse_article(stored.data, key=src.key).body
+        again = parse_article(stored.data, key=src.key)
     except (NotFoundError, ArticleParseError) as e:
         logger.warning(
-            "previous body unreadable; judging the change as substantial",
+            "previous version's source unreadable; judging against what was stored",
             extra={"version": number, "source_key": src.key, "error": str(e)},
         )
-        return None
+        return _Previous(previous.headline, previous.body, None)
+    return _Previous(again.headline, again.body, again.content_hash)
+
+
+def _judge(article: Article, previous: _Previous | None) -> ChangeDecision:
+    if previous is None:
+        return classify_change(article, previous_headline=None, previous_body=None)
+    return classify_change(
+        article, previous_headline=previous.headline, previous_body=previous.body
+    )
 
 
 def _version(
@@ -253,6 +273,7 @@ def _version(
         tags=article.tags,
         source=source,
         article_updated_at=article.updated_at,
+        reader=READER_VERSION,
         created_at=now,
     )
 
