@@ -8,6 +8,7 @@ from stoppress.articles.changes import (
     SUBSTANTIAL_WORDS,
     changed_word_count,
     classify_change,
+    words,
 )
 from stoppress.articles.model import Article, Audience, ChangeKind, EditorOverrides
 from stoppress.articles.normalise import content_hash
@@ -174,3 +175,13 @@ def test_any_change_to_an_existing_article_is_never_new(
         assert decision.audience is expected
     else:
         assert decision.audience is notify
+
+
+def test_words_of_chinese_and_japanese_count_per_character() -> None:
+    story = "東京電力は、再稼働させる方針を明らかにしました。"
+    added = story + "地元の自治体は慎重な姿勢を崩していません。"
+    fixed = story.replace("方針", "方鍼")
+
+    assert changed_word_count(story, added) >= SUBSTANTIAL_WORDS
+    assert changed_word_count(story, fixed) < SUBSTANTIAL_WORDS
+    assert words("CPI上涨0.3% in Beijing") == ["cpi", "上", "涨", "0", "3", "in", "beijing"]
