@@ -36,6 +36,8 @@ class Function:
     events: Mapping[str, str]
     # filled in as the check runs
     import_ms: float | None = None
+    # The cold import plus what the first event of a kind imports on top (FIRST_USE_IMPORTS).
+    first_use_ms: float | None = None
     loaded: list[str] = field(default_factory=list)
     events_run: int = 0
     events_ok: int = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from stoppress_dev.samcheck.functions import Function
-from stoppress_dev.samcheck.imports import IMPORT_BUDGET_MS, IMPORT_RUNS
+from stoppress_dev.samcheck.imports import FIRST_USE_IMPORTS, IMPORT_BUDGET_MS, IMPORT_RUNS
 
 
 def print_table(functions: Sequence[Function], baseline_ms: float | None, invoked: bool) -> None:
@@ -38,6 +38,23 @@ def print_table(functions: Sequence[Function], baseline_ms: float | None, invoke
                 budget_text,
                 ",".join(fn.loaded) or "none",
                 f"{fn.events_ok}/{fn.events_run}" if invoked else "skipped",
+            )
+        )
+    for fn in functions:
+        if fn.logical_id not in FIRST_USE_IMPORTS or fn.first_use_ms is None:
+            continue
+        what, _, first_budget = FIRST_USE_IMPORTS[fn.logical_id]
+        above = None if baseline_ms is None else fn.first_use_ms - baseline_ms
+        over = " OVER" if above is not None and above > first_budget else ""
+        rows.append(
+            (
+                f"{fn.logical_id}, {what}",
+                f"{fn.first_use_ms:.0f}",
+                "-" if baseline_ms is None else f"{baseline_ms:.0f}",
+                "-" if above is None else f"{above:+.0f}",
+                f"+{first_budget}{over}",
+                "",
+                "",
             )
         )
     widths = [max(len(str(r[i])) for r in (headers, *rows)) for i in range(len(headers))]
