@@ -139,3 +139,57 @@ def test_html_is_sniffed_when_the_key_has_no_known_extension() -> None:
 def test_pages_that_are_not_articles_say_why(data: bytes, reason: str) -> None:
     with pytest.raises(ArticleParseError, match=reason):
         parse_article(data, key="articles/page.html")
+
+
+STORY = "".join(
+    f"<p>Paragraph {n} of the story tells readers what the council decided on the budget.</p>"
+    for n in range(1, 7)
+)
+
+
+def test_a_body_paragraph_the_description_repeats_stays_where_it_is() -> None:
+    second = "Paragraph 2 of the story tells readers what the council decided on the budget."
+    head = f'<meta name="description" content="{second}">'
+    article = parse_article(
+        page(head, f"<article><h1>Budget passes</h1>{STORY}</article>"), key="a.html"
+    )
+
+    assert article.paragraphs[0].startswith("Paragraph 1")
+    assert article.summary.startswith("Paragraph 1")
+
+
+def test_a_marked_standfirst_is_the_lead() -> None:
+    dek = "Councillors approved the spending plan after a night of talks with the unions."
+    body = f"<article><h1>Budget passes</h1>{STORY}<p class='standfirst'>{dek}</p></article>"
+
+    article = parse_article(page("", body), key="a.html")
+
+    assert article.summary == dek
+
+
+def test_a_run_of_other_stories_teasers_ends_the_story() -> None:
+    teasers = "".join(
+        f"<div class='story-block'><h4>Opinion <a href='/o{n}'>Another columnist on topic {n}"
+        f"</a></h4><p>A teaser line for the other column number {n}, with some words.</p></div>"
+        for n in range(3)
+    )
+    body = f"<div><h1>Budget passes</h1>{STORY}</div><div class='group'>{teasers}</div>"
+
+    article = parse_article(page("", body), key="a.html")
+
+    assert not any("teaser line" in p or "columnist" in p for p in article.paragraphs)
+    assert article.paragraphs[-1].startswith("Paragraph 6")
+
+
+def test_inline_code_stays_in_its_sentence() -> None:
+    body = (
+        "<article><h1>Bug found</h1><p>The root of the object, <code>rekt</code>, contains 300"
+        " lists of lists that take the server down in seconds.</p>" + STORY + "</article>"
+    )
+
+    article = parse_article(page("", body), key="a.html")
+
+    assert article.paragraphs[0] == (
+        "The root of the object, rekt, contains 300 lists of lists that take the server down in"
+        " seconds."
+    )

@@ -864,10 +864,13 @@ def _is_stamp(text: str) -> bool:
 
 
 _STAMP_LABEL: Final = re.compile(
-    r"(?:(?:last|first|zuletzt|originally|article)\s+)?"
+    r"(?:(?:last|latest|first|zuletzt|originally|article)\s+)?"
     r"(?P<label>updated?|published|posted|modified|aktualisiert|veröffentlicht|geändert|"
     r"erschienen|mis à jour|publiée?|modifiée?|actualizad[oa]|publicad[oa]|atualizad[oa]|"
-    r"aggiornat[oa]|pubblicat[oa]|stand|date|datum|fecha|data)\b\s*(?P<colon>:)?",
+    r"aggiornat[oa]|pubblicat[oa]|stand|date|datum|fecha|data)\b"
+    # "Date created : 2015-05-12", "Date de création : ...": a second word of the label.
+    r"(?:\s+(?:created|modified|published|de création|de publication|de modification))?"
+    r"\s*(?P<colon>:)?",
     re.IGNORECASE,
 )
 _COLON_ONLY_LABELS: Final = frozenset({"stand", "date", "datum", "fecha", "data"})

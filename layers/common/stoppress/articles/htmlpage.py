@@ -90,6 +90,15 @@ _WORD: Final = re.compile(r"\w+")
 _KICKERS: Final = ", ".join(
     f"h1 [class*='{name}']" for name in ("topline", "kicker", "overline", "eyebrow", "dachzeile")
 )
+_STANDFIRSTS: Final = ", ".join(
+    [
+        '[itemprop="description"]',
+        *(
+            f"[class*='{name}']"
+            for name in ("standfirst", "dek", "summary", "subtitle", "subhead", "bajada", "intro")
+        ),
+    ]
+)
 _ARTICLE_TAG: Final = re.compile(r"<(/?)article\b", re.IGNORECASE)
 _LIVE_CLASS: Final = re.compile(r"(?:^|[\s_-])live(?:$|[\s_-])", re.IGNORECASE)
 # Less story text than this from the extractor means it found no article of its own.
@@ -130,7 +139,7 @@ def parse_html(text: str) -> ArticleDraft:
         # On a very short page the extractor falls back to the whole page's text;
         # the story root's own paragraphs are the better reading there.
         blocks = _fallback_blocks(story)
-    blocks = _standfirst_first(blocks, _description(tree, linked_data))
+    blocks = _without_teasers(_standfirst_first(blocks, _standfirst(tree)), _teasers(tree))
     headline_words = _words(draft.headline)
     for kind, block in blocks:
         if kind == "head" and _words(block) == headline_words:
@@ -177,13 +186,16 @@ def _walk(element: "_Element") -> Iterator[tuple[str, str]]:
 
     def flush() -> Iterator[tuple[str, str]]:
         if parts:
-            yield kind, " ".join(parts)
+            yield kind, "".join(parts)
             parts.clear()
 
     def visit(node: "_Element") -> Iterator[tuple[str, str]]:
         nonlocal kind
         tag = node.tag if isinstance(node.tag, str) else ""
-        block = tag in ("p", "head", "quote", "item", "row", "list", "table", "code")
+        # Inline <code> stays in its sentence; a code block of its own is a paragraph.
+        block = tag in ("p", "head", "quote", "item", "row", "list", "table") or (
+            tag == "code" and not parts
+        )
         if tag == "table" and any(child.tag == "tr" for child in node):
             yield from flush()
             return
@@ -192,6 +204,8 @@ def _walk(element: "_Element") -> Iterator[tuple[str, str]]:
         if block:
             yield from flush()
             kind = {"head": "head", "item": "item", "row": "row"}.get(tag, "p")
+        if tag == "cell" and parts:
+            parts.append(" ")  # cells of a row are words apart
         if tag == "lb":
             if parts and parts[-1] == "\n":
                 parts.pop()
@@ -215,29 +229,81 @@ def _walk(element: "_Element") -> Iterator[tuple[str, str]]:
 
 
 def _standfirst_first(
-    blocks: list[tuple[str, str]], description: str | None
+    blocks: list[tuple[str, str]], standfirst: str | None
 ) -> list[tuple[str, str]]:
-    """The standfirst (the paragraph the page also gives as its description) comes first.
+    """The standfirst comes first.
 
     Pages set a standfirst apart from the body, and the extractor can place it
     after the paragraphs it found first; on the page, and in a notification,
-    it comes before them.
+    it comes before them. Only a paragraph the page marks as its standfirst
+    moves: a body paragraph is never reordered.
     """
-    if not description:
+    if not standfirst:
         return blocks
-    wanted = _words(description)
+    wanted = _words(standfirst)
     for index, (kind, block) in enumerate(blocks):
         if kind == "p" and index > 0 and _words(block) == wanted:
             return [blocks[index], *blocks[:index], *blocks[index + 1 :]]
     return blocks
 
 
-def _description(tree: "LexborHTMLParser", linked_data: dict[str, Any]) -> str | None:
-    return (
-        _meta(tree, "og:description")
-        or _meta(tree, "description")
-        or _string(linked_data.get("description"))
-    )
+def _standfirst(tree: "LexborHTMLParser") -> str | None:
+    """The text of the element the page marks as its standfirst (dek, summary, subtitle)."""
+    for node in tree.css(_STANDFIRSTS):
+        text = normalise_text(node.text(separator=" "))
+        if len(_words(text)) >= 6 and not _in_chrome(node):
+            return text
+    return None
+
+
+def _teasers(tree: "LexborHTMLParser") -> tuple[set[str], set[str]]:
+    """Other stories' teasers on the page: (linked headline texts, teaser line texts).
+
+    A teaser is a heading made of a link to another story (a kicker may come
+    first), often followed by a short line about it. Texts are folded words.
+    """
+    headlines: set[str] = set()
+    lines: set[str] = set()
+    for heading in tree.css("h2, h3, h4, h5, h6"):
+        link = heading.css_first("a")
+        linked = _words(link.text(separator=" ")) if link is not None else []
+        if len(linked) < 3 or len(linked) < 0.6 * len(_words(heading.text(separator=" "))):
+            continue
+        headlines.add(" ".join(linked))
+        after = heading.next
+        while after is not None and after.tag in ("-text", "#text"):
+            after = after.next
+        if after is not None and after.tag in ("p", "div"):
+            line = _words(after.text(separator=" "))
+            if 0 < len(line) <= 60:
+                lines.add(" ".join(line))
+    return headlines, lines
+
+
+def _without_teasers(
+    blocks: list[tuple[str, str]], teasers: tuple[set[str], set[str]]
+) -> list[tuple[str, str]]:
+    """The story without the run of other stories' teasers an extractor can append.
+
+    Two or more teaser headings or lines after the story's third paragraph end
+    the story at the first of them: a single linked subheading inside a story
+    does not.
+    """
+    headlines, lines = teasers
+    found = [
+        index
+        for index, (kind, block) in enumerate(blocks)
+        if index >= 3
+        and ((kind == "head" and _ends_with(block, headlines)) or " ".join(_words(block)) in lines)
+    ]
+    if len(found) >= 2:
+        return blocks[: found[0]]
+    return blocks
+
+
+def _ends_with(block: str, texts: set[str]) -> bool:
+    words = _words(block)
+    return any(" ".join(words[start:]) in texts for start in range(min(len(words), 4)))
 
 
 def _fallback_blocks(story: "LexborNode | None") -> list[tuple[str, str]]:
