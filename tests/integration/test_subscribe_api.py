@@ -4,6 +4,7 @@ import base64
 import json
 import logging
 import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,8 +12,10 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 
 from functions.subscribe.app import lambda_handler
+from stoppress.aws import clients
 from stoppress.contracts.keys import shard_of, subscription_id, topic_pk
 from stoppress.core import base64url
 from stoppress.subscribe.http import MAX_BODY_BYTES
@@ -49,28 +52,31 @@ class Browser:
         }
 
 
-@pytest.fixture
-def api(table: str, monkeypatch: pytest.MonkeyPatch) -> Callable[..., dict[str, Any]]:
+def call_api(
+    method: str, path: str, body: object = None, *, raw: str | None = None
+) -> dict[str, Any]:
+    event = json.loads((EVENTS / "api-subscribe.json").read_text())
+    event["routeKey"] = event["requestContext"]["routeKey"] = f"{method} {path}"
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["requestContext"]["http"]["method"] = method
+    event.pop("body", None)
+    if raw is not None:
+        event["body"] = raw
+    elif body is not None:
+        event["body"] = json.dumps(body)
+    return lambda_handler(event, lambda_context("SubscribeFunction"))
+
+
+def api_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VAPID_PUBLIC_KEY_PARAMETER", PUBLIC_PARAMETER)
     monkeypatch.setenv("TOPIC_SHARDS", str(SHARDS))
     monkeypatch.setenv("SITE_ORIGIN", "https://news.example.com")
-    template = json.loads((EVENTS / "api-subscribe.json").read_text())
 
-    def call(
-        method: str, path: str, body: object = None, *, raw: str | None = None
-    ) -> dict[str, Any]:
-        event = json.loads(json.dumps(template))
-        event["routeKey"] = event["requestContext"]["routeKey"] = f"{method} {path}"
-        event["rawPath"] = event["requestContext"]["http"]["path"] = path
-        event["requestContext"]["http"]["method"] = method
-        event.pop("body", None)
-        if raw is not None:
-            event["body"] = raw
-        elif body is not None:
-            event["body"] = json.dumps(body)
-        return lambda_handler(event, lambda_context("SubscribeFunction"))
 
-    return call
+@pytest.fixture
+def api(table: str, monkeypatch: pytest.MonkeyPatch) -> Callable[..., dict[str, Any]]:
+    api_environment(monkeypatch)
+    return call_api
 
 
 @pytest.fixture
@@ -406,3 +412,138 @@ def test_a_write_based_on_a_stale_read_retries_and_leaves_no_stray_members(table
     stored = plain.get(sub_id)
     assert stored is not None
     assert stored.topics == ("article:c",)
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+VALID_AUTH = base64url.encode(bytes(16))
+HOSTILE_BODIES = {
+    "deep array": nested(1000),
+    "deep object": '{"a":' * 800 + "1" + "}" * 800,
+    "deep subscription": '{"subscription": ' + nested(1000) + "}",
+    "deep topics": '{"topics": ' + nested(1000) + "}",
+    "deep endpoint": '{"endpoint": ' + nested(1000) + ', "auth": "x"}',
+    "unclosed depth": "[" * 2000,
+    "lone surrogate": '{"endpoint": "\ud800", "auth": "x"}',
+    "escaped lone surrogate": (
+        '{"endpoint": "https://fcm.googleapis.com/\\ud800", "auth": "' + VALID_AUTH + '"}'
+    ),
+    "not a number": '{"subscription": {"expirationTime": NaN}}',
+    "huge number": '{"subscription": {"expirationTime": 1' + "0" * 3000 + "}}",
+    "nul": '{"endpoint": "\\u0000", "auth": "' + VALID_AUTH + '"}',
+}
+
+
+@pytest.mark.parametrize("method", ["POST", "DELETE"])
+@pytest.mark.parametrize("raw", HOSTILE_BODIES.values(), ids=HOSTILE_BODIES.keys())
+def test_hostile_bodies_get_a_reason_not_a_crash(
+    api: Callable[..., dict[str, Any]], table: str, method: str, raw: str
+) -> None:
+    response = api(method, "/subscriptions", raw=raw)
+    assert 400 <= response["statusCode"] < 500
+    error = error_of(response)
+    assert error["code"] in ("invalid_json", "invalid_request", "body_too_large", "forbidden")
+    assert error["message"]
+    assert "Traceback" not in response["body"]
+    assert table_items(table) == []
+
+
+def test_deep_nesting_is_named_as_the_reason(
+    api: Callable[..., dict[str, Any]], table: str
+) -> None:
+    response = api("POST", "/subscriptions", raw=nested(1000))
+    assert response["statusCode"] == 400
+    assert error_of(response) == {
+        "code": "invalid_json",
+        "message": "request body nests deeper than 16 levels",
+    }
+
+
+TOKEN_PATH = "/fcm/send/Tok-EN_1:APA91b"
+SPELLINGS = [
+    f"https://fcm.googleapis.com{TOKEN_PATH}",
+    f"https://FCM.GoogleAPIs.com{TOKEN_PATH}",
+    f"HTTPS://fcm.googleapis.com{TOKEN_PATH}",
+    f"https://fcm.googleapis.com:443{TOKEN_PATH}",
+    f"https://fcm.googleapis.com{TOKEN_PATH}?",
+]
+
+
+def test_spellings_of_one_endpoint_make_one_subscription(
+    api: Callable[..., dict[str, Any]], table: str, store: SubscriptionStore
+) -> None:
+    canonical = SPELLINGS[0]
+    ids = set()
+    for spelling in SPELLINGS:
+        browser = Browser.new()
+        browser.endpoint = spelling
+        response = api("POST", "/subscriptions", {"subscription": browser.subscription()})
+        assert response["statusCode"] == 201, spelling
+        ids.add(json.loads(response["body"])["id"])
+    assert ids == {subscription_id(canonical)}
+    subs = [i for i in table_items(table) if i["sk"] == "SUB"]
+    assert [s["endpoint"] for s in subs] == [canonical]
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_unsubscribe_with_any_spelling_removes_the_subscription(
+    api: Callable[..., dict[str, Any]], table: str, spelling: str
+) -> None:
+    browser = Browser.new()
+    browser.endpoint = SPELLINGS[1]
+    assert (
+        api("POST", "/subscriptions", {"subscription": browser.subscription()})["statusCode"] == 201
+    )
+    response = api("DELETE", "/subscriptions", {"endpoint": spelling, "auth": browser.auth})
+    assert response["statusCode"] == 204
+    assert table_items(table) == []
+
+
+def test_token_case_still_tells_endpoints_apart(
+    api: Callable[..., dict[str, Any]], table: str
+) -> None:
+    for token in ("AbC", "abc"):
+        browser = Browser.new(token)
+        assert (
+            api("POST", "/subscriptions", {"subscription": browser.subscription()})["statusCode"]
+            == 201
+        )
+    assert len([i for i in table_items(table) if i["sk"] == "SUB"]) == 2
+
+
+@pytest.fixture
+def unreachable_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every AWS call goes to a local port nothing listens on, and fails at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setattr(
+        clients,
+        "_CONFIG",
+        Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=0.5),
+    )
+    monkeypatch.setenv("TABLE_NAME", "stoppress-unreachable")
+    api_environment(monkeypatch)
+
+
+def test_an_unreachable_table_is_a_503_with_the_error_shape(unreachable_aws: None) -> None:
+    browser = Browser.new()
+    subscribed = call_api("POST", "/subscriptions", {"subscription": browser.subscription()})
+    unsubscribed = call_api(
+        "DELETE", "/subscriptions", {"endpoint": browser.endpoint, "auth": browser.auth}
+    )
+    key = call_api("GET", "/vapid-public-key")
+    for response in (subscribed, unsubscribed, key):
+        assert response["statusCode"] == 503
+        assert error_of(response) == {"code": "unavailable", "message": "try again shortly"}
+
+
+def test_brackets_inside_strings_are_not_nesting(
+    api: Callable[..., dict[str, Any]], table: str
+) -> None:
+    body = {"subscription": Browser.new().subscription(), "note": '\\"[{' * 100 + "]}"}
+    response = api("POST", "/subscriptions", body)
+    assert response["statusCode"] == 201

@@ -1,10 +1,15 @@
 """Push endpoint rules: every hostile spelling is refused, real push endpoints pass."""
 
-import pytest
+import string
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from stoppress.contracts.keys import subscription_id
 from stoppress.core.errors import InvalidSubscriptionError
 from stoppress.core.settings import PushEndpointSettings
-from stoppress.webpush.endpoints import MAX_ENDPOINT_LENGTH, validate_endpoint
+from stoppress.webpush.endpoints import MAX_ENDPOINT_LENGTH, canonical_endpoint, validate_endpoint
 
 DEPLOYED = PushEndpointSettings()
 LOCAL = PushEndpointSettings(allow_loopback_endpoints=True)
@@ -14,9 +19,29 @@ REAL_ENDPOINTS = [
     "https://updates.push.services.mozilla.com/wpush/v2/gAAAAABl-token",
     "https://web.push.apple.com/QGx-token",
     "https://wns2-par02p.notify.windows.com/w/?token=BQYAAAD%2bXYZ",
-    "https://FCM.googleapis.com/fcm/send/upper-case-host",
-    "https://fcm.googleapis.com:443/fcm/send/explicit-default-port",
+    "https://fcm.googleapis.com/fcm/send/MiXeD-CaSe_Token:APA91b?Query=KeepS%2FCase",
 ]
+
+# Other spellings of one endpoint, and the one spelling they all come out as.
+SPELLINGS = {
+    "https://FCM.googleapis.com/fcm/send/Tok": "https://fcm.googleapis.com/fcm/send/Tok",
+    "HTTPS://fcm.googleapis.com/fcm/send/Tok": "https://fcm.googleapis.com/fcm/send/Tok",
+    "hTtPs://Fcm.GoogleApis.COM/fcm/send/Tok": "https://fcm.googleapis.com/fcm/send/Tok",
+    "https://fcm.googleapis.com:443/fcm/send/Tok": "https://fcm.googleapis.com/fcm/send/Tok",
+    "https://fcm.googleapis.com:/fcm/send/Tok": "https://fcm.googleapis.com/fcm/send/Tok",
+    "https://fcm.googleapis.com/fcm/send/Tok?": "https://fcm.googleapis.com/fcm/send/Tok",
+    "https://FCM.googleapis.com:443/fcm/send/Tok?": "https://fcm.googleapis.com/fcm/send/Tok",
+    "https://fcm.googleapis.com": "https://fcm.googleapis.com/",
+    "https://wns2-par02p.notify.windows.com:443/w/?token=BQYAAAD%2bXYZ": (
+        "https://wns2-par02p.notify.windows.com/w/?token=BQYAAAD%2bXYZ"
+    ),
+}
+LOOPBACK_SPELLINGS = {
+    "HTTP://LocalHost:8080/push/Abc": "http://localhost:8080/push/Abc",
+    "http://127.0.0.1:80/push/Abc?": "http://127.0.0.1/push/Abc",
+    "https://127.0.0.1:443/push/Abc": "https://127.0.0.1/push/Abc",
+    "http://[::1]:8080/push/Abc": "http://[::1]:8080/push/Abc",
+}
 
 HOSTILE_ENDPOINTS = {
     "metadata ip": "https://169.254.169.254/latest/meta-data/",
@@ -72,6 +97,45 @@ HOSTILE_ENDPOINTS = {
 @pytest.mark.parametrize("url", REAL_ENDPOINTS)
 def test_real_push_endpoints_pass_unchanged(url: str) -> None:
     assert validate_endpoint(url, DEPLOYED) == url
+    assert canonical_endpoint(url) == url
+    # So subscriptions stored before endpoints were canonicalised keep their ids.
+    assert subscription_id(validate_endpoint(url, DEPLOYED)) == subscription_id(url)
+
+
+@pytest.mark.parametrize(("spelling", "canonical"), SPELLINGS.items())
+def test_other_spellings_come_out_as_one_endpoint(spelling: str, canonical: str) -> None:
+    assert validate_endpoint(spelling, DEPLOYED) == canonical
+    assert canonical_endpoint(spelling) == canonical
+    assert validate_endpoint(canonical, DEPLOYED) == canonical
+
+
+@pytest.mark.parametrize(("spelling", "canonical"), LOOPBACK_SPELLINGS.items())
+def test_loopback_spellings_come_out_as_one_endpoint(spelling: str, canonical: str) -> None:
+    assert validate_endpoint(spelling, LOCAL) == canonical
+    assert validate_endpoint(canonical, LOCAL) == canonical
+
+
+@pytest.mark.parametrize(
+    "url", ["", "not a url", "https://[::1", "https://h:99999/x", "\ud800", "mailto:x"]
+)
+def test_canonicalising_what_is_not_an_endpoint_leaves_it_alone(url: str) -> None:
+    assert canonical_endpoint(url) == url
+
+
+@given(
+    scheme=st.sampled_from(["https", "HTTPS", "Https"]),
+    host=st.sampled_from(["fcm.googleapis.com", "FCM.GoogleAPIs.com", "web.push.apple.com"]),
+    port=st.sampled_from(["", ":443", ":"]),
+    path=st.text(alphabet=string.ascii_letters + string.digits + "-_:/%", max_size=40),
+    query=st.sampled_from(["", "?", "?a=B", "?A=b&c=%2F"]),
+)
+def test_canonicalising_is_idempotent_and_keeps_path_and_query(
+    scheme: str, host: str, port: str, path: str, query: str
+) -> None:
+    url = f"{scheme}://{host}{port}/{path}{query}"
+    canonical = validate_endpoint(url, DEPLOYED)
+    assert canonical == f"https://{host.lower()}/{path}{query.removesuffix('?')}"
+    assert validate_endpoint(canonical, DEPLOYED) == canonical
 
 
 @pytest.mark.parametrize("url", HOSTILE_ENDPOINTS.values(), ids=HOSTILE_ENDPOINTS.keys())

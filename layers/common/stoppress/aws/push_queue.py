@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Final
 from botocore.exceptions import BotoCoreError, ClientError
 
 from stoppress.aws import clients
+from stoppress.aws.errors import error_code, translated
 from stoppress.contracts.jobs import EnqueueError, PushJob
+from stoppress.core.errors import TransientError
 from stoppress.core.observability import logger
 
 if TYPE_CHECKING:
@@ -24,18 +26,6 @@ MAX_BATCH_ENTRIES: Final = 10
 # SendMessageBatch caps the sum of the bodies, not only each body.
 MAX_BATCH_BYTES: Final = 256 * 1024
 MAX_DELAY_SECONDS: Final = 900
-
-_RETRYABLE_CODES: Final = frozenset(
-    {
-        "RequestThrottled",
-        "ThrottlingException",
-        "ServiceUnavailable",
-        "InternalError",
-        "InternalFailure",
-        "KmsThrottled",
-        "AWS.SimpleQueueService.KmsThrottled",
-    }
-)
 
 
 class PushQueue:
@@ -87,30 +77,34 @@ class PushQueue:
                     entry["DelaySeconds"] = delay_seconds
                 entries.append(entry)
             try:
-                response = self._client.send_message_batch(
-                    QueueUrl=self._queue_url, Entries=entries
-                )
-            except BotoCoreError as e:
-                # Connection trouble after botocore's own retries. A read timeout
-                # leaves the outcome unknown; counting the batch as not sent may
-                # duplicate a job, which the sender's job id check absorbs, while
-                # counting it as sent could lose a whole shard.
+                with translated("sending push jobs"):
+                    response = self._client.send_message_batch(
+                        QueueUrl=self._queue_url, Entries=entries
+                    )
+            except TransientError as e:
+                # Throttling, a 5xx or connection trouble after botocore's own
+                # retries. A read timeout leaves the outcome unknown; counting the
+                # batch as not sent may duplicate a job, which the sender's job id
+                # check absorbs, while counting it as sent could lose a whole shard.
                 error = e
                 logger.warning(
                     "push job batch not sent",
-                    extra={"error": type(e).__name__, "attempt": attempt + 1},
+                    extra={"reason": str(e), "entries": len(entries), "attempt": attempt + 1},
                 )
                 continue
-            except ClientError as e:
+            except (ClientError, BotoCoreError) as e:
+                # Refused in a way that fails the same again (a missing queue, no credentials).
                 error = e
-                code = e.response.get("Error", {}).get("Code", "")
                 logger.warning(
                     "push job batch refused",
-                    extra={"error_code": code, "entries": len(entries), "attempt": attempt + 1},
+                    extra={
+                        "error_code": error_code(e) if isinstance(e, ClientError) else "",
+                        "error": type(e).__name__,
+                        "entries": len(entries),
+                        "attempt": attempt + 1,
+                    },
                 )
-                if code not in _RETRYABLE_CODES:
-                    break
-                continue
+                break
             for ok in response.get("Successful", []):
                 pending.pop(int(ok["Id"]), None)
             for bad in response.get("Failed", []):

@@ -11,6 +11,7 @@ function serves its other routes without it.
 from typing import TYPE_CHECKING, Final
 
 from stoppress.aws import clients
+from stoppress.aws.errors import as_transient
 from stoppress.core import warm
 from stoppress.core.errors import NotFoundError
 
@@ -35,6 +36,10 @@ def _get(name: str, *, decrypt: bool) -> str:
     try:
         value = _provider().get(name, max_age=MAX_AGE_SECONDS, decrypt=decrypt)
     except GetParameterError as e:
+        # Powertools wraps every failure; the SDK's own error is the one it was raised during.
+        transient = as_transient(e.__context__, "reading a VAPID key") if e.__context__ else None
+        if transient is not None:
+            raise transient from e.__context__
         raise NotFoundError(
             f"VAPID key parameter {name} is not readable; run `stoppress vapid init`"
         ) from e

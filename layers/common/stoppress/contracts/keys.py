@@ -47,7 +47,11 @@ def article_id_from_key(key: str) -> str:
 
 
 def subscription_id(endpoint: str) -> str:
-    """The subscription id is a hash of its endpoint, so re-subscribing replaces."""
+    """The subscription id is a hash of its endpoint, so re-subscribing replaces.
+
+    Pass the canonical spelling (``webpush.endpoints.canonical_endpoint``), so that
+    every spelling of one endpoint has one id.
+    """
     return hashlib.sha256(endpoint.encode()).hexdigest()[:32]
 
 

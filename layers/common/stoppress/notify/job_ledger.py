@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Final
 from botocore.exceptions import ClientError
 
 from stoppress.aws import clients
-from stoppress.aws.errors import error_code, is_transient
+from stoppress.aws.errors import error_code, translated
 from stoppress.contracts.keys import article_pk, job_ledger_sk
-from stoppress.core.errors import NotFoundError, TransientError
+from stoppress.core.errors import NotFoundError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -25,13 +25,9 @@ ENTRY_LIFETIME: Final = timedelta(days=7)
 ENTRY_TYPE: Final = "job_claim"
 
 
-def _map_client_error(e: ClientError, table_name: str) -> Exception:
-    code = error_code(e)
-    if is_transient(e):
-        return TransientError(f"job ledger write failed: {code}")
-    if code == "ResourceNotFoundException":
-        return NotFoundError(f"table {table_name} does not exist")
-    return e
+def _raise_if_no_table(e: ClientError, table_name: str) -> None:
+    if error_code(e) == "ResourceNotFoundException":
+        raise NotFoundError(f"table {table_name} does not exist") from e
 
 
 class JobLedgerTable:
@@ -62,23 +58,27 @@ class JobLedgerTable:
             "claimed_at": {"S": now.isoformat()},
             "expires_at": {"N": str(int((now + ENTRY_LIFETIME).timestamp()))},
         }
-        try:
-            self._client.put_item(
-                TableName=self._table_name,
-                Item=item,
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError as e:
-            if e.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
-            raise _map_client_error(e, self._table_name) from e
+        with translated("recording a push job"):
+            try:
+                self._client.put_item(
+                    TableName=self._table_name,
+                    Item=item,
+                    ConditionExpression="attribute_not_exists(pk)",
+                )
+            except ClientError as e:
+                if error_code(e) == "ConditionalCheckFailedException":
+                    return False
+                _raise_if_no_table(e, self._table_name)
+                raise
         return True
 
     def erase(self, article_id: str, version: int, topic: str, shard: int) -> None:
         """Forget a job that never reached the queue, so a retry can send it."""
-        try:
-            self._client.delete_item(
-                TableName=self._table_name, Key=self._key(article_id, version, topic, shard)
-            )
-        except ClientError as e:
-            raise _map_client_error(e, self._table_name) from e
+        with translated("erasing a push job"):
+            try:
+                self._client.delete_item(
+                    TableName=self._table_name, Key=self._key(article_id, version, topic, shard)
+                )
+            except ClientError as e:
+                _raise_if_no_table(e, self._table_name)
+                raise

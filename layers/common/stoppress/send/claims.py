@@ -20,7 +20,7 @@ from typing import Any, Final
 from botocore.exceptions import ClientError
 
 from stoppress.aws import clients
-from stoppress.aws.errors import error_code, is_transient
+from stoppress.aws.errors import error_code, translated
 from stoppress.contracts.jobs import PushJob
 from stoppress.contracts.keys import article_pk, send_claim_sk
 from stoppress.core.errors import TransientError
@@ -63,6 +63,10 @@ class SendClaims:
 
     def claim(self, job: PushJob, key: str) -> Claim:
         now = int(self._clock())
+        with translated("claiming a push job"):
+            return self._claim(job, key, now)
+
+    def _claim(self, job: PushJob, key: str, now: int) -> Claim:
         try:
             response = self._client.update_item(
                 TableName=self._table_name,
@@ -88,7 +92,7 @@ class SendClaims:
             )
         except ClientError as e:
             if error_code(e) != "ConditionalCheckFailedException":
-                raise _mapped(e) from e
+                raise
             current = self._client.get_item(
                 TableName=self._table_name, Key=self._key(job, key), ConsistentRead=True
             ).get("Item", {})
@@ -136,22 +140,17 @@ class SendClaims:
         values: dict[str, Any],
         names: dict[str, str],
     ) -> None:
-        try:
-            self._client.update_item(
-                TableName=self._table_name,
-                Key=self._key(job, key),
-                UpdateExpression=expression,
-                ConditionExpression="#owner = :owner",
-                ExpressionAttributeNames={**names, "#owner": "owner"},
-                ExpressionAttributeValues={**values, ":owner": {"S": self._owner}},
-            )
-        except ClientError as e:
-            if error_code(e) == "ConditionalCheckFailedException":
-                raise LeaseLostError(f"push job {key} was taken over") from e
-            raise _mapped(e) from e
-
-
-def _mapped(e: ClientError) -> Exception:
-    if is_transient(e):
-        return TransientError(f"send claim update failed: {error_code(e)}")
-    return e
+        with translated("updating a send claim"):
+            try:
+                self._client.update_item(
+                    TableName=self._table_name,
+                    Key=self._key(job, key),
+                    UpdateExpression=expression,
+                    ConditionExpression="#owner = :owner",
+                    ExpressionAttributeNames={**names, "#owner": "owner"},
+                    ExpressionAttributeValues={**values, ":owner": {"S": self._owner}},
+                )
+            except ClientError as e:
+                if error_code(e) == "ConditionalCheckFailedException":
+                    raise LeaseLostError(f"push job {key} was taken over") from e
+                raise

@@ -8,12 +8,9 @@ once (``if_not_exists``); ``last_sent_at`` moves with every update.
 from datetime import datetime
 from typing import Any, Final
 
-from botocore.exceptions import ClientError
-
 from stoppress.aws import clients
-from stoppress.aws.errors import error_code, is_transient
+from stoppress.aws.errors import translated
 from stoppress.contracts.keys import article_pk, delivery_sk
-from stoppress.core.errors import TransientError
 
 DELIVERY_TYPE: Final = "delivery"
 
@@ -37,7 +34,7 @@ class DeliveryStats:
         at: datetime,
     ) -> None:
         when = at.isoformat()
-        try:
+        with translated("updating delivery stats"):
             self._client.update_item(
                 TableName=self._table_name,
                 Key={"pk": {"S": article_pk(article_id)}, "sk": {"S": delivery_sk(version)}},
@@ -58,18 +55,15 @@ class DeliveryStats:
                     ":at": {"S": when},
                 },
             )
-        except ClientError as e:
-            if is_transient(e):
-                raise TransientError(f"delivery stats update failed: {error_code(e)}") from e
-            raise
 
     def get(self, article_id: str, version: int) -> dict[str, Any] | None:
         """The counters as plain values (for reports and tests); None before the first push."""
-        response = self._client.get_item(
-            TableName=self._table_name,
-            Key={"pk": {"S": article_pk(article_id)}, "sk": {"S": delivery_sk(version)}},
-            ConsistentRead=True,
-        )
+        with translated("reading delivery stats"):
+            response = self._client.get_item(
+                TableName=self._table_name,
+                Key={"pk": {"S": article_pk(article_id)}, "sk": {"S": delivery_sk(version)}},
+                ConsistentRead=True,
+            )
         item = response.get("Item")
         if not item:
             return None

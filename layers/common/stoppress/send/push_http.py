@@ -16,6 +16,10 @@ from yarl import URL
 from stoppress.send.model import PushResponse
 
 DNS_CACHE_SECONDS = 300
+# Only the status and Retry-After of an answer are used. Its body is read only so the
+# connection can go back to the pool, and only this much of it: a push service (or
+# anyone answering for an endpoint) must not be able to fill the sender's memory.
+MAX_ANSWER_BYTES = 4096
 
 
 class AiohttpPushClient:
@@ -53,8 +57,7 @@ class AiohttpPushClient:
             async with session.post(
                 URL(url, encoded=True), data=body, headers=headers, allow_redirects=False
             ) as response:
-                # Reading the (small) answer lets the connection go back to the pool.
-                await response.read()
+                await _discard_answer(response)
                 return PushResponse(response.status, response.headers.get("Retry-After"))
         except (aiohttp.ClientError, TimeoutError) as e:
             return PushResponse(None, error=type(e).__name__)
@@ -63,3 +66,24 @@ class AiohttpPushClient:
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None
+
+
+async def _discard_answer(response: aiohttp.ClientResponse) -> None:
+    """Read a short body to its end, so the connection is reused; close the connection otherwise.
+
+    The status has arrived by now: a body that is long, broken or slow does not
+    turn an accepted push into a failed one (which would be sent again).
+    """
+    if response.content_length is not None and response.content_length > MAX_ANSWER_BYTES:
+        response.close()
+        return
+    read = 0
+    try:
+        while read <= MAX_ANSWER_BYTES:
+            chunk = await response.content.read(MAX_ANSWER_BYTES + 1 - read)
+            if not chunk:
+                return
+            read += len(chunk)
+    except (aiohttp.ClientError, TimeoutError):
+        pass
+    response.close()

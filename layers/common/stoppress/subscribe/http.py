@@ -12,7 +12,13 @@ from pydantic import ValidationError
 
 # A real subscribe request is well under 1 KB; anything much larger is not one.
 MAX_BODY_BYTES: Final = 4096
+# A subscribe request nests three levels; the JSON parser recurses once per level,
+# so a body of brackets could otherwise exhaust the stack inside the size limit.
+MAX_NESTING: Final = 16
 MAX_REPORTED_ERRORS: Final = 5
+
+_QUOTE, _BACKSLASH = ord('"'), ord("\\")
+_OPENERS, _CLOSERS = frozenset(b"[{"), frozenset(b"]}")
 
 
 class RequestError(Exception):
@@ -57,11 +63,41 @@ def request_json(app: APIGatewayHttpResolver) -> object:
         raise RequestError(413, "body_too_large", f"request body exceeds {MAX_BODY_BYTES} bytes")
     try:
         data = (event.decoded_body or "").encode() if event.is_base64_encoded else raw.encode()
-    except (binascii.Error, UnicodeDecodeError) as e:
+    except (binascii.Error, UnicodeError) as e:
         raise RequestError(400, "invalid_json", "request body is not valid JSON") from e
     if len(data) > MAX_BODY_BYTES:
         raise RequestError(413, "body_too_large", f"request body exceeds {MAX_BODY_BYTES} bytes")
+    if _nests_deeper(data, MAX_NESTING):
+        raise RequestError(
+            400, "invalid_json", f"request body nests deeper than {MAX_NESTING} levels"
+        )
     try:
         return json.loads(data)
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:
         raise RequestError(400, "invalid_json", "request body is not valid JSON") from e
+
+
+def _nests_deeper(data: bytes, limit: int) -> bool:
+    """Whether arrays and objects outside strings nest more than ``limit`` deep.
+
+    A lenient scan, not a parser: malformed JSON it misjudges is refused by the parser anyway.
+    """
+    depth = 0
+    in_string = escaped = False
+    for byte in data:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == _BACKSLASH:
+                escaped = True
+            elif byte == _QUOTE:
+                in_string = False
+        elif byte == _QUOTE:
+            in_string = True
+        elif byte in _OPENERS:
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in _CLOSERS:
+            depth -= 1
+    return False

@@ -25,7 +25,7 @@ from stoppress.core.observability import logger
 from stoppress.core.settings import PushEndpointSettings
 from stoppress.subscribe.requests import SubscribeRequest, UnsubscribeRequest
 from stoppress.subscriptions.model import Subscription
-from stoppress.webpush.endpoints import validate_endpoint
+from stoppress.webpush.endpoints import canonical_endpoint, validate_endpoint
 
 NOT_YOURS = "no subscription matches this endpoint and auth secret"
 
@@ -48,6 +48,7 @@ def subscribe(
     """Store (or replace) the subscription in ``request``; returns what was stored."""
     # Checked again with the caller's settings: the request may have been
     # validated without them, and the rules here are the ones that count.
+    # The canonical spelling it returns is what the id is made from.
     endpoint = validate_endpoint(request.subscription.endpoint, settings)
     sub_id = subscription_id(endpoint)
     at = now or datetime.now(UTC)
@@ -77,7 +78,8 @@ def unsubscribe(request: UnsubscribeRequest, store: SubscriptionRepository) -> N
     Raises ``ForbiddenError`` for a wrong secret and for an unknown endpoint
     alike; nothing changes in either case.
     """
-    sub_id = subscription_id(request.endpoint)
+    # Any spelling of the endpoint finds the subscription its canonical spelling made.
+    sub_id = subscription_id(canonical_endpoint(request.endpoint))
     current = store.get(sub_id)
     if current is None or not hmac.compare_digest(current.auth.encode(), request.auth.encode()):
         logger.info("unsubscribe refused", extra={"sub_id": sub_id})

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Final
 from botocore.exceptions import ClientError
 
 from stoppress.aws import clients
-from stoppress.aws.errors import error_code, is_transient
+from stoppress.aws.errors import translated
 from stoppress.aws.items import from_attrs, to_attrs
 from stoppress.contracts.keys import SUB_SK, shard_of, subscription_pk, topic_member_sk, topic_pk
 from stoppress.core.errors import ForbiddenError, TransientError
@@ -108,12 +108,6 @@ def _is_condition_failure(error: ClientError) -> bool:
     return False
 
 
-def _raise_mapped(error: ClientError, what: str) -> None:
-    if is_transient(error):
-        raise TransientError(f"{what}: {error_code(error)}") from error
-    raise error
-
-
 class SubscriptionStore:
     """Reads and writes subscriptions and their topic memberships.
 
@@ -128,15 +122,12 @@ class SubscriptionStore:
     # -- reads ---------------------------------------------------------------
 
     def _get_item(self, sub_id: str) -> dict[str, Any] | None:
-        try:
+        with translated("reading a subscription"):
             response = clients.dynamodb().get_item(
                 TableName=self.table_name,
                 Key=_key(subscription_pk(sub_id), SUB_SK),
                 ConsistentRead=True,
             )
-        except ClientError as e:
-            _raise_mapped(e, "reading a subscription")
-            raise
         item = response.get("Item")
         return from_attrs(item) if item else None
 
@@ -175,11 +166,8 @@ class SubscriptionStore:
         if start_after is not None:
             kwargs["ExclusiveStartKey"] = _key(pk, topic_member_sk(start_after))
         while True:
-            try:
+            with translated("reading topic members"):
                 response = clients.dynamodb().query(**kwargs)
-            except ClientError as e:
-                _raise_mapped(e, "reading topic members")
-                raise
             page = [member_from_item(from_attrs(item)) for item in response.get("Items", [])]
             if page:
                 yield page
@@ -264,13 +252,13 @@ class SubscriptionStore:
 
     def _transact(self, items: list[Any], what: str) -> bool:
         """Run one transaction; False when a condition failed (someone else wrote first)."""
-        try:
-            clients.dynamodb().transact_write_items(TransactItems=items)
-        except ClientError as e:
-            if _is_condition_failure(e):
-                return False
-            _raise_mapped(e, what)
-            raise
+        with translated(what):
+            try:
+                clients.dynamodb().transact_write_items(TransactItems=items)
+            except ClientError as e:
+                if _is_condition_failure(e):
+                    return False
+                raise
         return True
 
 

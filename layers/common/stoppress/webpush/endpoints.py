@@ -23,6 +23,10 @@ push subscription always passes them.
 - Loopback (``localhost``, 127.0.0.0/8 as a dotted quad, ``[::1]``, over http or
   https, any port) only when ``allow_loopback_endpoints`` is set, which only
   the local development stack does.
+
+An endpoint that passes comes back in one canonical spelling (``canonical_endpoint``),
+because the subscription id is a hash of it: ``HTTPS://FCM.googleapis.com:443/x?``
+and ``https://fcm.googleapis.com/x`` are one browser and must be one subscription.
 """
 
 import ipaddress
@@ -42,10 +46,42 @@ _DNS_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 # WHATWG: a host whose last label is a number (decimal or 0x-hex) is parsed as IPv4.
 _NUMERIC_LABEL = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)")
 _LOOPBACK_NAMES: Final = frozenset({"localhost"})
+_DEFAULT_PORTS: Final = {"https": 443, "http": 80}
+
+
+def canonical_endpoint(url: str) -> str:
+    """The one spelling of ``url``: what every spelling of the same push resource becomes.
+
+    Scheme and host in lower case, no default port, ``/`` for an empty path, no empty
+    ``?``. The path and query stay exactly as given: push services' tokens are
+    case-sensitive. A URL that is not plainly an http(s) URL without credentials or
+    fragment comes back unchanged, for the rules to refuse.
+    """
+    if not _URL_CHARS.fullmatch(url) or "#" in url:
+        return url
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return url
+    if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname or "@" in parts.netloc:
+        return url
+    return _spelled(parts, port)
+
+
+def _spelled(parts: SplitResult, port: int | None) -> str:
+    """An http(s) URL with a host, no credentials and no fragment, canonically spelled."""
+    scheme, host = parts.scheme.lower(), parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        host = f"{host}:{port}"
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{scheme}://{host}{parts.path or '/'}{query}"
 
 
 def validate_endpoint(url: str, settings: PushEndpointSettings) -> str:
-    """Return ``url`` unchanged if it is an acceptable push endpoint.
+    """Return ``url`` in its canonical spelling if it is an acceptable push endpoint.
 
     Raises ``InvalidSubscriptionError`` whose ``reason`` names the broken rule.
     """
@@ -74,7 +110,7 @@ def validate_endpoint(url: str, settings: PushEndpointSettings) -> str:
     if _is_loopback(parts):
         if not settings.allow_loopback_endpoints:
             raise InvalidSubscriptionError("endpoint host must not be loopback")
-        return url
+        return _spelled(parts, port)
 
     if scheme != "https":
         raise InvalidSubscriptionError("endpoint must use https")
@@ -83,7 +119,7 @@ def validate_endpoint(url: str, settings: PushEndpointSettings) -> str:
         raise InvalidSubscriptionError("endpoint must not name a port other than 443")
     if not _on_allowlist(host, settings.allowed_push_hosts):
         raise InvalidSubscriptionError("endpoint host is not a known push service")
-    return url
+    return _spelled(parts, port)
 
 
 def _is_loopback(parts: SplitResult) -> bool:
