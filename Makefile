@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup test lint pytest demo dev sam-check bench bench-fanout bench-coldstart bench-ingest bench-extract clean browser-deps
+.PHONY: setup test lint pytest demo dev sam-check bench bench-fanout bench-coldstart bench-ingest bench-extract bench-adversarial clean browser-deps
 
 $(BIN)/stoppress: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -57,6 +57,9 @@ bench-ingest: setup
 
 bench-extract: setup
 	$(BIN)/python -m benchmarks.extract
+
+bench-adversarial: setup
+	$(BIN)/python -m benchmarks.adversarial
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .ruff_cache .mypy_cache

@@ -386,3 +386,74 @@ def test_ten_concurrent_uploads_of_one_key_get_contiguous_versions(
         assert head.source.version_id == uploads[-1].version_id
     else:
         assert len(versions) == 10
+
+
+BILLION_LAUGHS = (
+    b"---\n"
+    b'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    b"b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+    b"c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+    b"d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+    b"e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
+    b"title: *e\n"
+    b"---\n\nBody text.\n"
+)
+
+
+def test_hostile_uploads_end_as_short_recorded_rejections(
+    s3: Any, bucket: str, store: ArticleStore
+) -> None:
+    from stoppress.articles.draft import REASON_MAX_CHARS
+
+    bomb = put(s3, bucket, "articles/lol.md", BILLION_LAUGHS)
+    rot13 = put(
+        s3, bucket, "articles/rot.html", b'<meta charset="rot13"><h1>T\xff</h1><p>\x81\x8d</p>'
+    )
+
+    result = handle(bomb, rot13)
+
+    assert statuses(result) == ["rejected", "rejected"]
+    for upload in (bomb, rot13):
+        [rejection] = store.rejections(upload.key)
+        assert 0 < len(rejection["reason"]) <= REASON_MAX_CHARS
+    assert "alias" in store.rejections(bomb.key)[0]["reason"]
+
+
+def test_a_recorded_reason_is_cut_to_its_limit(store: ArticleStore) -> None:
+    from stoppress.articles.draft import REASON_MAX_CHARS
+
+    upload = SourceObject(
+        bucket="b", key="articles/x.txt", event_time="2026-11-27T08:00:00Z", version_id="v1"
+    )
+    store.record_rejection(upload, "x" * 100_000, now=upload.event_time)
+    [rejection] = store.rejections(upload.key)
+    assert len(rejection["reason"]) == REASON_MAX_CHARS
+
+
+def test_a_version_too_big_for_one_item_keeps_its_body_in_s3(
+    s3: Any, bucket: str, store: ArticleStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INLINE_BODY_LIMIT", "10000000")
+    warm.reset()
+    paragraphs = b"\n\n".join(
+        b"Paragraph %d of a very long feature about the budget and the council." % i
+        for i in range(8000)
+    )
+    upload = put(s3, bucket, "articles/long.txt", b"Long feature\n\n" + paragraphs + b"\n")
+
+    assert statuses(handle(upload)) == ["stored"]
+    [version] = store.versions("long")
+    assert (version.body, version.body_in_source) == (None, True)
+
+
+def test_fifty_thousand_tags_make_a_version_with_the_first_few(
+    s3: Any, bucket: str, store: ArticleStore
+) -> None:
+    from stoppress.articles.draft import MAX_TAGS
+
+    tags = ", ".join(f"tag{i}" for i in range(50_000)).encode()
+    upload = put(s3, bucket, "articles/tagged.txt", b"Tags: " + tags + b"\n\n" + STORY)
+
+    assert statuses(handle(upload)) == ["stored"]
+    [version] = store.versions("tagged")
+    assert version.tags == tuple(f"tag{i}" for i in range(MAX_TAGS))

@@ -5,7 +5,11 @@ Editors upload from many tools. The rules, in order:
 1. A byte-order mark decides: UTF-8, UTF-16 LE or UTF-16 BE (UTF-32 BOMs are
    refused, nobody writes articles in it and it hides binary files).
 2. No BOM: UTF-8 if the bytes are valid UTF-8.
-3. Otherwise a ``<meta charset>`` an HTML file declares, when Python knows it.
+3. Otherwise a ``<meta charset>`` an HTML file declares, when it names a
+   character set web pages are written in (``_DECLARABLE``). Python also
+   knows codecs that are not character sets at all (``rot13``, ``base64``,
+   ``zlib``, ``undefined``, ``unicode_escape``, ``utf-7``); a page that names
+   one is read as if it had declared nothing.
 4. Otherwise Windows-1252, the encoding "ANSI" editors on Windows save in,
    which also covers Latin-1 for every printable character.
 
@@ -27,6 +31,12 @@ MAX_CONTROL_ABSOLUTE: Final = 8
 
 _UTF32_BOMS: Final = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
+# Legacy character sets of the web (the WHATWG Encoding Standard's, by Python's
+# codec names), and ASCII. Anything else a page declares is ignored.
+_DECLARABLE: Final = re.compile(
+    r"ascii|cp\d{3,4}|iso8859-\d{1,2}|koi8-[ru]|mac-(?:roman|cyrillic)|tis-620|"
+    r"big5|big5hkscs|gb2312|gbk|gb18030|euc_jp|euc_kr|shift_jis|iso2022_jp|cp932|cp949"
+)
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 _NEWLINES = re.compile("\r\n?|[\u2028\u2029\x85]")
 
@@ -62,8 +72,8 @@ def _decode(data: bytes) -> str:
     if declared is not None:
         try:
             return data.decode(declared)
-        except UnicodeDecodeError:
-            pass
+        except (UnicodeError, LookupError):
+            pass  # the declaration is wrong: read the bytes as Windows-1252
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError as e:
@@ -92,8 +102,8 @@ def _declared_charset(data: bytes) -> str | None:
     except LookupError:
         return None
     # A declared UTF-16/32 without a BOM is not what these bytes are (no NULs
-    # got this far); ignore the claim rather than produce mojibake.
-    return None if name.startswith(("utf-16", "utf-32", "utf-8")) else name
+    # got this far), and UTF-8 failed already: neither is in the list.
+    return name if _DECLARABLE.fullmatch(name) else None
 
 
 def _refuse_binary(text: str) -> None:

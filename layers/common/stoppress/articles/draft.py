@@ -33,6 +33,36 @@ class ArticleDraft:
 
 _URGENCY_ALIASES: Final = {"very low": "very-low", "verylow": "very-low", "very_low": "very-low"}
 
+# A story carries a handful of tags; a CMS that exports thousands (or one tag
+# that is a paragraph) is a mistake, and every tag rides in the version item.
+# The first ones are kept: CMSs list the most important tags first.
+MAX_TAGS: Final = 20
+MAX_TAG_CHARS: Final = 50
+# Reasons are read by an editor and stored in a rejection item: a few lines at most.
+REASON_MAX_CHARS: Final = 500
+# How much of a bad value a reason quotes.
+_SHOWN_CHARS: Final = 60
+
+
+def shown(value: object) -> str:
+    """``value`` for an error message: a short quote of text, never an expanded container."""
+    if isinstance(value, str):
+        if len(value) > _SHOWN_CHARS:
+            return repr(value[:_SHOWN_CHARS] + "…")
+        return repr(value)
+    if isinstance(value, bool | int | float | date) or value is None:
+        return cut_reason(str(value), _SHOWN_CHARS)
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a {type(value).__name__}"
+
+
+def cut_reason(reason: str, limit: int = REASON_MAX_CHARS) -> str:
+    """``reason`` cut to ``limit`` characters, marked with an ellipsis when cut."""
+    return reason if len(reason) <= limit else reason[: limit - 1] + "…"
+
 
 def parse_notify(value: object, where: str) -> Audience:
     """An editor's ``notify`` value; ``where`` names the line or key for the error."""
@@ -43,7 +73,7 @@ def parse_notify(value: object, where: str) -> Audience:
         return Audience(text)
     except ValueError:
         raise ArticleParseError(
-            f"{where}: notify must be one of none, followers, all (got {value!r})"
+            f"{where}: notify must be one of none, followers, all (got {shown(value)})"
         ) from None
 
 
@@ -55,12 +85,12 @@ def parse_urgency(value: object, where: str) -> Urgency:
         return Urgency(text)
     except ValueError:
         raise ArticleParseError(
-            f"{where}: urgency must be one of very-low, low, normal, high (got {value!r})"
+            f"{where}: urgency must be one of very-low, low, normal, high (got {shown(value)})"
         ) from None
 
 
 def parse_tags(value: object, where: str) -> list[str]:
-    """Tags as a list, or one comma-separated string."""
+    """Tags as a list, or one comma-separated string: the first ``MAX_TAGS``, each cut short."""
     if value is None:
         return []
     items: list[object]
@@ -70,14 +100,17 @@ def parse_tags(value: object, where: str) -> list[str]:
         items = list(value)
     else:
         raise ArticleParseError(f"{where}: tags must be a list or a comma-separated line")
-    tags = []
+    tags: dict[str, None] = {}
     for item in items:
         if not isinstance(item, str | int | float) or isinstance(item, bool):
-            raise ArticleParseError(f"{where}: each tag must be a word or phrase, not {item!r}")
-        tag = " ".join(str(item).split())
-        if tag and tag not in tags:
-            tags.append(tag)
-    return tags
+            raise ArticleParseError(
+                f"{where}: each tag must be a word or phrase, not {shown(item)}"
+            )
+        if len(tags) < MAX_TAGS:
+            tag = " ".join(str(item).split())[:MAX_TAG_CHARS].rstrip()
+            if tag:
+                tags[tag] = None
+    return list(tags)
 
 
 def as_aware_datetime(value: object) -> datetime | None:

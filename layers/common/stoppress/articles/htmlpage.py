@@ -310,17 +310,43 @@ def _fallback_blocks(story: "LexborNode | None") -> list[tuple[str, str]]:
     """The story root's paragraphs (``<p>``, and ``<div>``s holding text directly)."""
     if story is None:
         return []
+    containers = _holding_blocks(story)
     blocks = []
-    for node in story.css("p, li, h2, h3, div"):
-        if not _is_story(node, story):
+    for node in _story_nodes(story):
+        if node.tag not in ("p", "li", "h2", "h3", "div"):
             continue
-        if node.tag == "div" and node.css_first("p, div, li, h2, h3") is not None:
+        if node.tag == "div" and node.mem_id in containers:
             continue  # a container: its own children are read
         words = normalise_text(node.text(separator=" "))
         if words:
             kind = {"li": "item", "h2": "head", "h3": "head"}.get(node.tag or "", "p")
             blocks.append((kind, words))
     return blocks
+
+
+def _holding_blocks(root: "LexborNode") -> set[int]:
+    """``mem_id``s of the elements under ``root`` that hold a p, div, li, h2 or h3."""
+    holding: set[int] = set()
+    for node in root.css("p, div, li, h2, h3"):
+        current = node.parent
+        # Each element is marked once: the walk stops where an earlier one did.
+        while current is not None and current.mem_id != root.mem_id:
+            if current.mem_id in holding:
+                break
+            holding.add(current.mem_id)
+            current = current.parent
+    return holding
+
+
+def _story_nodes(root: "LexborNode") -> Iterator["LexborNode"]:
+    """The elements under ``root`` in document order, without furniture and all it holds."""
+    stack = list(root.iter())[::-1]
+    while stack:
+        node = stack.pop()
+        if node.tag in _NOT_TEXT_TAGS or _is_chrome(node):
+            continue
+        yield node
+        stack.extend(list(node.iter())[::-1])
 
 
 def _story_root(tree: "LexborHTMLParser") -> "LexborNode | None":
@@ -330,20 +356,52 @@ def _story_root(tree: "LexborHTMLParser") -> "LexborNode | None":
         for node in tree.css('[itemprop="articleBody"], article, [role="main"], main')
         if not _in_chrome(node)
     ]
-    rich = [node for node in candidates if len(_text_of(node)) >= _MIN_ROOT_TEXT]
+    sizes = _story_text_sizes(candidates)
+    rich = [node for node in candidates if sizes[node.mem_id][0] >= _MIN_ROOT_TEXT]
     if rich:
         marked = [n for n in rich if n.attributes.get("itemprop") == "articleBody"]
         # Of several articles (the story, teasers, comments marked up as articles),
         # the story is the one with the most text of its own.
-        return marked[0] if marked else max(rich, key=lambda n: len(_text_of(n)))
-    with_text = [node for node in candidates if _text_of(node).strip()]
+        return marked[0] if marked else max(rich, key=lambda n: sizes[n.mem_id][0])
+    with_text = [node for node in candidates if sizes[node.mem_id][1]]
     if with_text:
-        return max(with_text, key=lambda n: len(_text_of(n)))
+        return max(with_text, key=lambda n: sizes[n.mem_id][0])
     return tree.body
 
 
-def _text_of(node: "LexborNode") -> str:
-    return " ".join(p.text() for p in node.css("p") if _is_story(p, node))
+def _story_text_sizes(roots: list["LexborNode"]) -> dict[int, tuple[int, bool]]:
+    """For each root: the length of its story text, and whether it has any words.
+
+    Its story text is its ``<p>``s outside furniture between them and it, joined
+    with spaces. One pass from the outermost roots measures every root inside them
+    too, so nested candidates cost no more than the page.
+    """
+    wanted = {root.mem_id for root in roots}
+    sizes: dict[int, tuple[int, bool]] = {}
+    for top in roots:
+        if top.mem_id in sizes:
+            continue
+        order: list[tuple[LexborNode, int | None]] = []
+        stack: list[tuple[LexborNode, int | None]] = [(top, None)]
+        while stack:
+            node, parent = stack.pop()
+            order.append((node, parent))
+            stack.extend((child, node.mem_id) for child in node.iter())
+        # (characters, paragraphs, any words) of the story text below each element
+        below: dict[int, tuple[int, int, bool]] = {}
+        for node, parent in reversed(order):  # children before their parents
+            chars, count, has_words = below.pop(node.mem_id, (0, 0, False))
+            if node.mem_id in wanted:
+                sizes[node.mem_id] = (chars + max(count - 1, 0), has_words)
+            if parent is None or node.tag in _NOT_TEXT_TAGS or _is_chrome(node):
+                continue
+            if node.tag == "p":
+                text = node.text()
+                chars, count = chars + len(text), count + 1
+                has_words = has_words or bool(text.strip())
+            up = below.get(parent, (0, 0, False))
+            below[parent] = (up[0] + chars, up[1] + count, up[2] or has_words)
+    return sizes
 
 
 def _is_story(node: "LexborNode", root: "LexborNode") -> bool:

@@ -21,10 +21,11 @@ Each list item is its own paragraph; ``##`` subheadings are kept as
 paragraphs but never become the summary.
 """
 
+import functools
 import html
 import re
 from datetime import datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from stoppress.articles.draft import (
     ArticleDraft,
@@ -32,36 +33,54 @@ from stoppress.articles.draft import (
     parse_notify,
     parse_tags,
     parse_urgency,
+    shown,
 )
 from stoppress.articles.normalise import normalise_text
 from stoppress.core.errors import ArticleParseError
 
+if TYPE_CHECKING:
+    import yaml
+
 # Front matter is a handful of keys; a bigger block is a mistake, and keeping
 # YAML's input small bounds what a hostile file can make it do.
 MAX_FRONT_MATTER_CHARS: Final = 16 * 1024
+# Lists inside lists inside mappings: no real front matter goes past two or three.
+MAX_FRONT_MATTER_DEPTH: Final = 10
 
 _FRONT_MATTER_START: Final = re.compile(r"\A---[ \t]*\n")
 _FRONT_MATTER_END: Final = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
-_COMMENT: Final = re.compile(r"<!--.*?-->", re.DOTALL)
 _FENCE: Final = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_ATX: Final = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_ATX: Final = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]|$)")
 _SETEXT_1: Final = re.compile(r"^ {0,3}=+[ \t]*$")
 _SETEXT_2: Final = re.compile(r"^ {0,3}-+[ \t]*$")
 _RULE: Final = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
-_QUOTE: Final = re.compile(r"^ {0,3}>[ \t]?")
+_QUOTE: Final = re.compile(r" {0,3}>[ \t]?")
 _LIST_ITEM: Final = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])[ \t]+")
 _LINK_DEFINITION: Final = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*\S")
 
 _ESCAPE: Final = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>~|<])")
-_IMAGE: Final = re.compile(r"!\[[^\]]*\]\([^)]*\)|!\[[^\]]*\]\[[^\]]*\]")
-_LINK: Final = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\[[^\]]*\]")
-_AUTOLINK: Final = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
+# Every pattern below runs in time linear in the text: link text stops at the
+# next bracket, a destination holds at most one level of balanced parentheses,
+# and the lazy emphasis patterns only see text up to their last possible closer
+# (``_sub_paired``), so an opener without a closer never scans to the end again.
+_LINK_TARGET: Final = r"(?:\((?:[^()]++|\([^()]*+\))*+\)|\[[^\[\]]*+\])"
+_IMAGE: Final = re.compile(r"!\[[^\[\]]*+\]" + _LINK_TARGET)
+_LINK: Final = re.compile(r"\[([^\[\]]*+)\]" + _LINK_TARGET)
+_AUTOLINK: Final = re.compile(r"<((?:https?|mailto):[^<>\s]+)>")
 _TAG: Final = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
-_CODE: Final = re.compile(r"(`+)(.+?)\1")
-_STRONG: Final = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
-_EM_STAR: Final = re.compile(r"\*(?=\S)(.+?)(?<=\S)\*")
-_EM_UNDERSCORE: Final = re.compile(r"(?<![\w])_(?=\S)(.+?)(?<=\S)_(?![\w])")
-_STRIKE: Final = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
+_BACKTICKS: Final = re.compile(r"`+")
+# (pattern, where its closing delimiter can start, the delimiter's length)
+_PAIRED: Final = (
+    (re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*"), re.compile(r"(?<=\S)(?=\*\*)"), 2),
+    (re.compile(r"__(?=\S)(.+?)(?<=\S)__"), re.compile(r"(?<=\S)(?=__)"), 2),
+    (re.compile(r"~~(?=\S)(.+?)(?<=\S)~~"), re.compile(r"(?<=\S)(?=~~)"), 2),
+    (re.compile(r"\*(?=\S)(.+?)(?<=\S)\*"), re.compile(r"(?<=\S)(?=\*)"), 1),
+    (
+        re.compile(r"(?<![\w])_(?=\S)(.+?)(?<=\S)_(?![\w])"),
+        re.compile(r"(?<=\S)(?=_(?![\w]))"),
+        1,
+    ),
+)
 # Escaped characters hide in the private use area while markup is stripped.
 _PRIVATE_BASE: Final = 0xF0000
 
@@ -74,7 +93,7 @@ def parse_markdown(text: str) -> ArticleDraft:
         meta, body = _split_front_matter(body)
         title = _read_front_matter(meta, draft)
 
-    blocks = _blocks(_COMMENT.sub("", body))
+    blocks = _blocks(_without_comments(body))
     paragraphs: list[str] = []
     headings: set[int] = set()
     for level, raw in blocks:
@@ -99,17 +118,78 @@ def parse_markdown(text: str) -> ArticleDraft:
 def strip_inline(text: str) -> str:
     """Inline Markdown to the words a reader sees."""
     text = _ESCAPE.sub(lambda m: chr(_PRIVATE_BASE + ord(m.group(1))), text)
-    text = _CODE.sub(lambda m: m.group(2).strip(), text)
+    text = _strip_code(text)
     text = _IMAGE.sub("", text)
-    text = _LINK.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), text)
+    text = _LINK.sub(r"\1", text)
     text = _AUTOLINK.sub(r"\1", text)
     text = _TAG.sub("", text)
-    for pattern in (_STRONG, _STRIKE):
-        text = pattern.sub(lambda m: m.group(2) if m.lastindex == 2 else m.group(1), text)
-    text = _EM_STAR.sub(r"\1", text)
-    text = _EM_UNDERSCORE.sub(r"\1", text)
+    for pattern, closer, width in _PAIRED:
+        text = _sub_paired(pattern, closer, width, text)
     text = re.sub("[\U000f0000-\U000f007f]", lambda m: chr(ord(m.group()) - _PRIVATE_BASE), text)
     return html.unescape(text)
+
+
+def _strip_code(text: str) -> str:
+    """Code spans to their text: a run of backticks closes at the next run as long."""
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(text)]
+    if len(runs) < 2:
+        return text
+    closing: list[int | None] = [None] * len(runs)
+    latest: dict[int, int] = {}
+    for index in range(len(runs) - 1, -1, -1):
+        start, end = runs[index]
+        closing[index] = latest.get(end - start)
+        latest[end - start] = index
+    out: list[str] = []
+    done = 0
+    index = 0
+    while index < len(runs):
+        close = closing[index]
+        if close is None:
+            index += 1
+            continue
+        out += [text[done : runs[index][0]], text[runs[index][1] : runs[close][0]].strip()]
+        done = runs[close][1]
+        index = close + 1
+    out.append(text[done:])
+    return "".join(out)
+
+
+def _sub_paired(pattern: re.Pattern[str], closer: re.Pattern[str], width: int, text: str) -> str:
+    """``pattern.sub(r"\\1", text)``, tried only on the text up to the last possible closer.
+
+    An opener before the last closer always finds one, so each attempt either
+    matches or fails at once; openers after it could only fail, each after a
+    scan to the end of the text.
+    """
+    last = max((m.start() for m in closer.finditer(text)), default=-1)
+    if last == -1:
+        return text
+    end = last + width
+    return pattern.sub(r"\1", text[:end]) + text[end:]
+
+
+def _without_comments(text: str) -> str:
+    """HTML comments removed; an unclosed one is left as it is."""
+    out: list[str] = []
+    done = 0
+    while (start := text.find("<!--", done)) != -1:
+        end = text.find("-->", start + 4)
+        if end == -1:
+            break
+        out.append(text[done:start])
+        done = end + 3
+    out.append(text[done:])
+    return "".join(out)
+
+
+def _heading_text(rest: str) -> str:
+    """An ATX heading's text: ``rest`` after the ``#``s, without a closing run of ``#``s."""
+    text = rest.strip(" \t")
+    without = text.rstrip("#")
+    if without != text and without[-1:] in (" ", "\t"):
+        return without.rstrip(" \t")
+    return text
 
 
 def _split_front_matter(text: str) -> tuple[str, str]:
@@ -134,7 +214,7 @@ def _read_front_matter(meta: str, draft: ArticleDraft) -> str | None:
     import yaml  # only Markdown uploads pay for PyYAML
 
     try:
-        data = yaml.safe_load(meta)
+        data = _load_front_matter(meta)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at front matter line {mark.line + 1}" if mark is not None else ""
@@ -163,6 +243,47 @@ def _read_front_matter(meta: str, draft: ArticleDraft) -> str | None:
     return None if title is None else _scalar(title, "title")
 
 
+def _load_front_matter(meta: str) -> object:
+    loader = _front_matter_loader()(meta)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+@functools.cache
+def _front_matter_loader() -> type["yaml.SafeLoader"]:
+    """PyYAML's safe loader, refusing aliases and deep nesting while it composes.
+
+    An alias shares a node, so a few hundred bytes of ``&a``/``*a`` make a tree
+    of billions of values once anything walks it; no editor's front matter
+    needs one. The check runs on the composed nodes, before any Python object
+    is built.
+    """
+    import yaml
+
+    class FrontMatterLoader(yaml.SafeLoader):
+        depth = 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                raise ArticleParseError(
+                    "the front matter uses a YAML alias (*name); write each value out in full"
+                )
+            self.depth += 1
+            if self.depth > MAX_FRONT_MATTER_DEPTH:
+                raise ArticleParseError(
+                    f"the front matter nests values {MAX_FRONT_MATTER_DEPTH} levels deep; "
+                    "use plain 'key: value' lines"
+                )
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
+
+    return FrontMatterLoader
+
+
 def _date(fields: dict[str, Any], names: tuple[str, ...]) -> datetime | None:
     for name in names:
         value = fields.get(name)
@@ -172,7 +293,7 @@ def _date(fields: dict[str, Any], names: tuple[str, ...]) -> datetime | None:
         if parsed is None:
             raise ArticleParseError(
                 f"front matter: {name} must be a date like 2026-03-04 or a time like "
-                f"2026-03-04T18:30:00Z (got {value!r})"
+                f"2026-03-04T18:30:00Z (got {shown(value)})"
             )
         return parsed
     return None
@@ -181,7 +302,7 @@ def _date(fields: dict[str, Any], names: tuple[str, ...]) -> datetime | None:
 def _scalar(value: object, name: str) -> str:
     if isinstance(value, str | int | float) and not isinstance(value, bool):
         return str(value)
-    raise ArticleParseError(f"front matter: {name} must be text (got {value!r})")
+    raise ArticleParseError(f"front matter: {name} must be text (got {shown(value)})")
 
 
 def _blocks(body: str) -> list[tuple[int, str]]:
@@ -209,8 +330,10 @@ def _blocks(body: str) -> list[tuple[int, str]]:
             flush()
             fence = fence_match.group(1)
             continue
-        while _QUOTE.match(line):
-            line = _QUOTE.sub("", line, count=1)
+        quoted = 0
+        while quote := _QUOTE.match(line, quoted):
+            quoted = quote.end()
+        line = line[quoted:]
         if not line.strip():
             flush()
             continue
@@ -228,7 +351,7 @@ def _blocks(body: str) -> list[tuple[int, str]]:
         heading = _ATX.match(line)
         if heading:
             flush()
-            blocks.append((len(heading.group(1)), heading.group(2) or ""))
+            blocks.append((len(heading.group(1)), _heading_text(line[heading.end() :])))
             continue
         item = _LIST_ITEM.match(line)
         if item:

@@ -18,8 +18,9 @@ parser read it, and finishes every format the same way:
 
 Anything that cannot be an article raises ``ArticleParseError`` with a reason
 an editor can act on: empty, binary, undecodable, over ``MAX_ARTICLE_BYTES``,
-no headline, a headline over ``HEADLINE_MAX_CHARS``, no story text, or a bad
-editor override (front matter, header line, meta tag).
+HTML nested over ``MAX_HTML_DEPTH``, over ``MAX_PARAGRAPHS``, no headline, a
+headline over ``HEADLINE_MAX_CHARS``, no story text, or a bad editor override
+(front matter, header line, meta tag).
 
 Only the Markdown and HTML parsers import their libraries (PyYAML,
 selectolax), and only when such a file arrives, to keep cold starts short.
@@ -47,6 +48,11 @@ HEADLINE_MAX_CHARS: Final = 300
 # again with the new reader before judging a change, so an upgrade is never news.
 READER_VERSION: Final = "2"
 DATELINE_MAX_CHARS: Final = 100
+# Real pages nest elements a few dozen deep, and a long story has a few hundred
+# paragraphs. Far past either, a file is a dump or an attack, and the HTML
+# parser's work grows with the square of the nesting.
+MAX_HTML_DEPTH: Final = 1_000
+MAX_PARAGRAPHS: Final = 10_000
 
 _EXTENSIONS: Final[dict[str, SourceFormat]] = {
     "txt": "text",
@@ -59,6 +65,45 @@ _EXTENSIONS: Final[dict[str, SourceFormat]] = {
 _LOOKS_HTML: Final = re.compile(r"^\s*(?:<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])", re.I)
 _LOOKS_HTML_ANYWHERE: Final = re.compile(r"<(?:article|h1|p)[\s>]", re.I)
 _LOOKS_MARKDOWN: Final = re.compile(r"\A(?:---[ \t]*\n|\s*#{1,6}[ \t]+\S)")
+_BLANK_LINE: Final = re.compile(r"\n[ \t]*\n")
+_TAG_NAME: Final = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
+# Elements that never hold others, or that the next one like them closes.
+_NOT_NESTING: Final = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+        "param",
+        "keygen",
+        "p",
+        "li",
+        "dt",
+        "dd",
+        "option",
+        "optgroup",
+        "tr",
+        "td",
+        "th",
+        "tbody",
+        "thead",
+        "tfoot",
+        "rb",
+        "rt",
+        "rp",
+        "colgroup",
+        "caption",
+    ]
+)
 
 
 def parse_article(data: bytes, *, key: str) -> Article:
@@ -84,6 +129,7 @@ def parse_article(data: bytes, *, key: str) -> Article:
     if not normalise_text(text):
         raise ArticleParseError("the file has only whitespace; upload the article text")
     source_format = detect_format(key, text)
+    _refuse_oversized_structure(source_format, text)
     draft = _read(source_format, text)
     return _finish(article_id, source_format, draft)
 
@@ -102,6 +148,41 @@ def detect_format(key: str, text: str) -> SourceFormat:
     if _LOOKS_MARKDOWN.match(head):
         return "markdown"
     return "text"
+
+
+def _refuse_oversized_structure(source_format: SourceFormat, text: str) -> None:
+    if source_format == "html":
+        depth = _nesting_depth(text)
+        if depth > MAX_HTML_DEPTH:
+            raise ArticleParseError(
+                f"the page nests elements about {depth:,} deep; the limit is "
+                f"{MAX_HTML_DEPTH:,} (is a closing tag missing in a template loop?)"
+            )
+    elif source_format == "text":
+        blocks = sum(1 for _ in _BLANK_LINE.finditer(text))
+        if blocks > MAX_PARAGRAPHS:
+            raise ArticleParseError(_too_many_paragraphs(blocks))
+
+
+def _too_many_paragraphs(count: int) -> str:
+    return (
+        f"the file has {count:,} paragraphs; the limit is {MAX_PARAGRAPHS:,} "
+        "(was a data file uploaded by mistake?)"
+    )
+
+
+def _nesting_depth(text: str) -> int:
+    """The deepest nesting of elements, counted from the tags (an estimate: no parsing)."""
+    depth = deepest = 0
+    for match in _TAG_NAME.finditer(text):
+        if match.group(2).lower() in _NOT_NESTING:
+            continue
+        if match.group(1):
+            depth = max(depth - 1, 0)
+        else:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
 
 
 def _read(source_format: SourceFormat, text: str) -> ArticleDraft:
@@ -133,6 +214,8 @@ def _finish(article_id: str, source_format: SourceFormat, draft: ArticleDraft) -
             f"no headline: the first line {headline[:60]!r} is the dateline paragraph; "
             "put the headline above it, followed by a blank line"
         )
+    if len(draft.paragraphs) > MAX_PARAGRAPHS:
+        raise ArticleParseError(_too_many_paragraphs(len(draft.paragraphs)))
     paragraphs: list[str] = []
     lead_index: int | None = None
     fallback_lead: int | None = None

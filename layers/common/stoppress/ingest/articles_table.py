@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+from botocore.exceptions import ClientError
 
+from stoppress.articles.draft import cut_reason
 from stoppress.articles.items import (
     head_from_item,
     head_to_item,
@@ -21,7 +22,7 @@ from stoppress.articles.items import (
 )
 from stoppress.articles.model import Head, SourceObject, Version
 from stoppress.aws import clients
-from stoppress.aws.errors import error_code, is_transient
+from stoppress.aws.errors import translated
 from stoppress.aws.items import from_attrs, to_attrs
 from stoppress.contracts.keys import (
     HEAD_SK,
@@ -41,12 +42,6 @@ _TRANSIENT_REASONS: Final = frozenset(
 )
 
 
-def _transient_or_raise(error: ClientError, action: str) -> None:
-    """Raise ``TransientError`` for errors worth retrying; return for anything else."""
-    if is_transient(error):
-        raise TransientError(f"{action}: {error_code(error)}") from error
-
-
 class ArticleStore:
     """Reads and writes article items in one table through the low-level DynamoDB client."""
 
@@ -61,13 +56,8 @@ class ArticleStore:
         return self._client or clients.dynamodb()
 
     def _call(self, action: str, **kwargs: Any) -> dict[str, Any]:
-        try:
+        with translated(action):
             return getattr(self.client, action)(TableName=self.table_name, **kwargs)
-        except ClientError as e:
-            _transient_or_raise(e, action)
-            raise
-        except (ConnectionError, HTTPClientError) as e:
-            raise TransientError(f"{action}: {e}") from e
 
     def get_head(self, article_id: str) -> Head | None:
         response = self._call(
@@ -139,22 +129,22 @@ class ArticleStore:
                 }
             },
         ]
-        try:
-            self.client.transact_write_items(TransactItems=items)
-        except ClientError as e:
-            code = e.response.get("Error", {}).get("Code", "")
-            if code == "TransactionCanceledException":
-                reasons = {str(r.get("Code")) for r in e.response.get("CancellationReasons", [])}
-                if reasons & _CONFLICT_REASONS:
-                    raise VersionConflictError(
-                        f"head of {version.article_id} moved from {expected_head}"
-                    ) from e
-                if reasons & _TRANSIENT_REASONS:
-                    raise TransientError(f"transaction throttled: {sorted(reasons)}") from e
-            _transient_or_raise(e, "transact_write_items")
-            raise
-        except (ConnectionError, HTTPClientError) as e:
-            raise TransientError(f"transact_write_items: {e}") from e
+        with translated("transact_write_items"):
+            try:
+                self.client.transact_write_items(TransactItems=items)
+            except ClientError as e:
+                code = e.response.get("Error", {}).get("Code", "")
+                if code == "TransactionCanceledException":
+                    reasons = {
+                        str(r.get("Code")) for r in e.response.get("CancellationReasons", [])
+                    }
+                    if reasons & _CONFLICT_REASONS:
+                        raise VersionConflictError(
+                            f"head of {version.article_id} moved from {expected_head}"
+                        ) from e
+                    if reasons & _TRANSIENT_REASONS:
+                        raise TransientError(f"transaction throttled: {sorted(reasons)}") from e
+                raise
 
     def advance_head_source(self, head: Head, source: SourceObject) -> None:
         """Record a newer S3 event for unchanged content, so older events stay recognisable.
@@ -163,21 +153,19 @@ class ArticleStore:
         ``VersionConflictError`` otherwise.
         """
         moved = head.model_copy(update={"source": source})
-        try:
-            self.client.put_item(
-                TableName=self.table_name,
-                Item=to_attrs(head_to_item(moved)),
-                ConditionExpression="#version = :expected",
-                ExpressionAttributeNames={"#version": "version"},
-                ExpressionAttributeValues=to_attrs({":expected": head.version}),
-            )
-        except ClientError as e:
-            if e.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                raise VersionConflictError(f"head of {head.article_id} moved") from e
-            _transient_or_raise(e, "put_item")
-            raise
-        except (ConnectionError, HTTPClientError) as e:
-            raise TransientError(f"put_item: {e}") from e
+        with translated("put_item"):
+            try:
+                self.client.put_item(
+                    TableName=self.table_name,
+                    Item=to_attrs(head_to_item(moved)),
+                    ConditionExpression="#version = :expected",
+                    ExpressionAttributeNames={"#version": "version"},
+                    ExpressionAttributeValues=to_attrs({":expected": head.version}),
+                )
+            except ClientError as e:
+                if e.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                    raise VersionConflictError(f"head of {head.article_id} moved") from e
+                raise
 
     def record_rejection(self, source: SourceObject, reason: str, *, now: datetime) -> None:
         """Keep a visible record (for 30 days) of an upload that could not become a version."""
@@ -186,7 +174,7 @@ class ArticleStore:
             "pk": rejection_pk(source.key),
             "sk": f"{source.event_time.isoformat(timespec='milliseconds')}#{where}",
             "type": "rejection",
-            "reason": reason,
+            "reason": cut_reason(reason),
             "bucket": source.bucket,
             "key": source.key,
             "rejected_at": now.isoformat(),

@@ -2,11 +2,11 @@
 
 from typing import Any, Final
 
-from botocore.exceptions import ClientError, ConnectionError, HTTPClientError, IncompleteReadError
+from botocore.exceptions import ClientError
 
 from stoppress.aws import clients
-from stoppress.aws.errors import error_code, is_transient
-from stoppress.core.errors import ArticleParseError, NotFoundError, TransientError
+from stoppress.aws.errors import error_code, translated
+from stoppress.core.errors import ArticleParseError, NotFoundError
 from stoppress.ingest.service import StoredObject
 
 _MISSING_CODES: Final = frozenset({"NoSuchKey", "NoSuchVersion", "NoSuchBucket", "404"})
@@ -38,25 +38,22 @@ class ObjectStore:
         kwargs: dict[str, Any] = {"Bucket": bucket, "Key": key}
         if version_id:
             kwargs["VersionId"] = version_id
-        try:
-            response = self.client.get_object(**kwargs)
-            size = int(response["ContentLength"])
-            body = response["Body"]
-            if size > max_bytes:
-                body.close()
-                raise ObjectTooLargeError(
-                    f"file is {size} bytes; articles are at most {max_bytes} bytes"
-                )
-            data = body.read()
-        except ClientError as e:
-            code = error_code(e)
-            if code in _MISSING_CODES:
-                raise NotFoundError(
-                    f"s3://{bucket}/{key} ({version_id or 'latest'}): {code}"
-                ) from e
-            if is_transient(e):
-                raise TransientError(f"get_object s3://{bucket}/{key}: {code}") from e
-            raise
-        except (ConnectionError, HTTPClientError, IncompleteReadError) as e:
-            raise TransientError(f"get_object s3://{bucket}/{key}: {e}") from e
+        with translated(f"get_object s3://{bucket}/{key}"):
+            try:
+                response = self.client.get_object(**kwargs)
+                size = int(response["ContentLength"])
+                body = response["Body"]
+                if size > max_bytes:
+                    body.close()
+                    raise ObjectTooLargeError(
+                        f"file is {size} bytes; articles are at most {max_bytes} bytes"
+                    )
+                data = body.read()
+            except ClientError as e:
+                code = error_code(e)
+                if code in _MISSING_CODES:
+                    raise NotFoundError(
+                        f"s3://{bucket}/{key} ({version_id or 'latest'}): {code}"
+                    ) from e
+                raise
         return StoredObject(data=data, version_id=response.get("VersionId"), size=size)

@@ -16,6 +16,7 @@ A file that cannot be an article is recorded as a rejection and reported as
 let Lambda retry.
 """
 
+import json
 import random
 import time
 from collections.abc import Callable
@@ -24,6 +25,8 @@ from datetime import UTC, datetime
 from typing import Final, Literal, Protocol
 
 from stoppress.articles.changes import ChangeDecision, classify_change
+from stoppress.articles.draft import cut_reason
+from stoppress.articles.items import version_to_item
 from stoppress.articles.model import Article, Head, SourceObject, Version, head_for
 from stoppress.articles.parse import MAX_ARTICLE_BYTES, READER_VERSION, parse_article
 from stoppress.core.errors import (
@@ -40,6 +43,9 @@ from stoppress.core.settings import IngestSettings
 MAX_WRITE_ATTEMPTS: Final = 12
 _BACKOFF_BASE_S: Final = 0.01
 _BACKOFF_CAP_S: Final = 0.25
+# DynamoDB refuses items over 400 KB (names and values in UTF-8); a version is
+# kept well under it, measured as JSON, which overstates the stored size a little.
+MAX_VERSION_ITEM_BYTES: Final = 350_000
 
 Status = Literal["stored", "unchanged", "stale", "rejected"]
 
@@ -158,6 +164,14 @@ def ingest_upload(
 
         decision = _judge(article, previous)
         version = _version(article, source, decision, head=head, settings=settings, now=now())
+        if version is None:
+            return _reject(
+                upload,
+                "the article's headline, summary and tags do not fit in one stored version "
+                f"({MAX_VERSION_ITEM_BYTES:,} bytes); shorten them",
+                store=store,
+                now=now,
+            )
         try:
             store.put_version(
                 version,
@@ -179,6 +193,7 @@ def ingest_upload(
 def _reject(
     upload: SourceObject, reason: str, *, store: ArticleRepository, now: Callable[[], datetime]
 ) -> IngestOutcome:
+    reason = cut_reason(reason)
     store.record_rejection(upload, reason, now=now())
     return IngestOutcome("rejected", upload.key, reason=reason)
 
@@ -255,9 +270,32 @@ def _version(
     head: Head | None,
     settings: IngestSettings,
     now: datetime,
-) -> Version:
+) -> Version | None:
+    """The version to store, with its body left in S3 when it is long; None if it cannot fit."""
     body = article.body
     in_source = len(body.encode("utf-8")) > settings.inline_body_limit
+    version = _build_version(article, source, decision, head=head, now=now, in_source=in_source)
+    if not in_source and _item_bytes(version) > MAX_VERSION_ITEM_BYTES:
+        version = _build_version(article, source, decision, head=head, now=now, in_source=True)
+    return version if _item_bytes(version) <= MAX_VERSION_ITEM_BYTES else None
+
+
+def _item_bytes(version: Version) -> int:
+    return len(
+        json.dumps(version_to_item(version), default=str, ensure_ascii=False).encode("utf-8")
+    )
+
+
+def _build_version(
+    article: Article,
+    source: SourceObject,
+    decision: ChangeDecision,
+    *,
+    head: Head | None,
+    now: datetime,
+    in_source: bool,
+) -> Version:
+    body = article.body
     return Version(
         article_id=article.id,
         number=head.version + 1 if head else 1,
