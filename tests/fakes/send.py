@@ -11,9 +11,14 @@ from stoppress.send.model import Claim, JobInProgressError, PushResponse
 
 @dataclass
 class FakePushClient:
-    """Answers from a script per endpoint (then 201), recording every request."""
+    """Answers from a script per endpoint (then 201), recording every request.
+
+    With ``too_large_above`` set, any longer body is refused with 413 first, as a
+    push service with a smaller size limit would.
+    """
 
     script: dict[str, list[PushResponse]] = field(default_factory=dict)
+    too_large_above: int | None = None
     requests: list[tuple[str, bytes, dict[str, str]]] = field(default_factory=list)
     delay: float = 0.0
     in_flight: int = 0
@@ -27,6 +32,8 @@ class FakePushClient:
             await asyncio.sleep(self.delay)
         finally:
             self.in_flight -= 1
+        if self.too_large_above is not None and len(body) > self.too_large_above:
+            return PushResponse(413)
         answers = self.script.get(url)
         return answers.pop(0) if answers else PushResponse(201)
 

@@ -15,6 +15,7 @@ from stoppress.contracts.payload import (
     MAX_PAYLOAD_BYTES,
     encode_payload,
     shrink_payload,
+    smaller_payload,
 )
 from stoppress.notify.payload import build_payload
 from stoppress.webpush.headers import topic_header
@@ -143,6 +144,60 @@ def test_shrink_refuses_an_impossible_limit() -> None:
     payload = build_payload(make_version(), site_base_url=SITE)
     with pytest.raises(ValueError, match="cannot fit"):
         shrink_payload(payload, 100)
+
+
+def test_a_smaller_payload_keeps_the_title_and_at_most_half_the_body() -> None:
+    summary = "Alliance envoys meet for the first time in two years, in Vienna, on Friday."
+    payload = build_payload(make_version(summary=summary), site_base_url=SITE)
+
+    smaller = smaller_payload(payload, at_most=1_024)
+
+    assert smaller is not None
+    assert len(encode_payload(smaller)) < len(encode_payload(payload))
+    assert smaller["notification"]["title"] == payload["notification"]["title"]
+    assert smaller["notification"]["body"] == "Alliance envoys meet for the first…"
+    assert {k: v for k, v in smaller.items() if k != "notification"} == {
+        k: v for k, v in payload.items() if k != "notification"
+    }
+
+
+def test_a_smaller_payload_is_capped_but_never_below_its_fixed_fields() -> None:
+    long = build_payload(make_version(summary="word " * 1000), site_base_url=SITE)
+    capped = smaller_payload(long, at_most=1_024)
+    assert capped is not None
+    assert 1_000 < len(encode_payload(capped)) <= 1_024
+
+    headline = "Headline " * 20
+    short = build_payload(make_version(headline=headline, summary="Two words."), site_base_url=SITE)
+    kept = smaller_payload(short, at_most=100)
+    assert kept is not None
+    assert kept["notification"]["title"] == short["notification"]["title"]
+    assert kept["notification"]["body"] == ""
+
+
+def test_without_a_body_the_title_is_halved_and_without_text_there_is_nothing_smaller() -> None:
+    payload = build_payload(make_version(summary=""), site_base_url=SITE)
+    smaller = smaller_payload(payload, at_most=1_024)
+    assert smaller is not None
+    assert smaller["notification"]["title"] == "NATO resumes…"
+
+    empty = dict(payload, notification=dict(payload["notification"], title="", body=""))
+    assert smaller_payload(empty, at_most=1_024) is None
+
+
+@given(summary=st.text(max_size=600), headline=st.text(max_size=200))
+def test_a_smaller_payload_is_always_genuinely_smaller(summary: str, headline: str) -> None:
+    payload = build_payload(make_version(summary=summary), site_base_url=SITE)
+    payload["notification"]["title"] = headline
+    smaller = smaller_payload(payload, at_most=1_024)
+
+    if not payload["notification"]["body"] and not headline:
+        assert smaller is None
+        return
+    assert smaller is not None
+    assert len(encode_payload(smaller)) < len(encode_payload(payload))
+    if payload["notification"]["body"]:
+        assert smaller["notification"]["title"] == headline
 
 
 @given(

@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from stoppress.contracts.jobs import PushJob, Recipient
 from stoppress.contracts.keys import subscription_id
+from stoppress.contracts.payload import ELLIPSIS, encode_payload
 from stoppress.core import base64url
 from stoppress.send.model import (
     DeliveryReport,
@@ -21,6 +22,7 @@ from stoppress.send.model import (
 from stoppress.send.parallel import send_in_parts
 from stoppress.send.retries import parse_retry_after, retry_delay
 from stoppress.send.service import send_job
+from stoppress.webpush.encryption import encrypt
 from stoppress.webpush.headers import Urgency, topic_header
 from stoppress.webpush.vapid import VapidAuthorizer
 from tests.fakes.browser import BrowserKeys
@@ -167,6 +169,48 @@ def test_answers_decide_delete_retry_shrink_or_fail(world: World) -> None:
     assert len(shrunk["notification"]["body"]) < len(PAYLOAD["notification"]["body"])
     assert (report.sent, report.expired, report.failed, report.retried) == (3, 2, 1, 4)
     assert world.stats.totals == {"sent": 3, "expired": 2, "failed": 1, "retried": 4}
+
+
+def _short_payload(title: str, body: str) -> dict[str, Any]:
+    notification = dict(PAYLOAD["notification"], title=title, body=body)
+    return dict(PAYLOAD, notification=notification)
+
+
+def test_a_short_payload_refused_as_too_large_is_retried_once_with_half_its_body(
+    world: World,
+) -> None:
+    browser = world.browsers[0]
+    world.members = FakeMembers([browser.recipient])
+    body = ("Ferries are cancelled until Friday while the storm passes. " * 3)[:150]
+    payload = _short_payload("Storm closes the harbour", body)
+    plaintext = encode_payload(payload)
+    refused = len(encrypt(plaintext, browser.recipient.p256dh, browser.recipient.auth))
+    world.client.too_large_above = refused - 1
+
+    report = world.send(make_job(payload=payload))
+
+    first, second = (sent for _, sent, _ in world.client.requests)
+    assert len(first) == refused
+    shrunk = browser.decrypt(second)
+    notification = shrunk["notification"]
+    assert notification["title"] == "Storm closes the harbour"
+    assert 0 < len(notification["body"]) <= len(body) // 2 + len(ELLIPSIS)
+    assert body.startswith(notification["body"].removesuffix(ELLIPSIS))
+    assert shrunk["article"] == payload["article"]
+    assert notification["navigate"] == payload["notification"]["navigate"]
+    assert (report.sent, report.failed, report.retried) == (1, 0, 0)
+
+
+def test_a_payload_with_no_text_to_cut_fails_on_413_without_a_retry(world: World) -> None:
+    browser = world.browsers[0]
+    world.members = FakeMembers([browser.recipient])
+    world.client.too_large_above = 0
+
+    report = world.send(make_job(payload=_short_payload("", "")))
+
+    assert len(world.client.requests) == 1
+    assert (report.sent, report.failed, report.retried) == (0, 1, 0)
+    assert world.stats.totals == {"sent": 0, "expired": 0, "failed": 1, "retried": 0}
 
 
 def test_a_retry_job_sends_only_to_its_recipients(world: World) -> None:

@@ -47,12 +47,35 @@ def shrink_payload(payload: Mapping[str, Any], max_bytes: int) -> dict[str, Any]
     notification = shrunk["notification"]
     for field in ("body", "title"):
         text = notification.get(field) or ""
+        if not text:
+            continue
         keep = _longest_fitting_prefix(shrunk, field, text, max_bytes)
         if keep is not None:
             notification[field] = _truncate(text, keep)
             return shrunk
         notification[field] = ""
     raise ValueError(f"payload cannot fit in {max_bytes} bytes even without body and title")
+
+
+def smaller_payload(payload: Mapping[str, Any], at_most: int) -> dict[str, Any] | None:
+    """A genuinely smaller copy of ``payload``, for one retry after a push service refused it.
+
+    Half the body's encoded text is cut, and the whole payload to at most ``at_most``
+    bytes, though never below what it needs without its body: so the title is kept
+    and the fixed fields always fit, however short the payload. With no body, the
+    title is halved instead. None when there is no text left to cut.
+    """
+    size = len(encode_payload(payload))
+    notification = payload["notification"]
+    for field in ("body", "title"):
+        if not notification.get(field):
+            continue
+        without = dict(payload, notification=dict(notification, **{field: ""}))
+        floor = len(encode_payload(without))
+        text_bytes = size - floor
+        limit = max(floor, min(at_most, size - (text_bytes + 1) // 2))
+        return shrink_payload(payload, limit)
+    return None
 
 
 def _longest_fitting_prefix(

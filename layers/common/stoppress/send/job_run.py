@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Final
 
 from stoppress.contracts.jobs import PushJob, Recipient
-from stoppress.contracts.payload import encode_payload, shrink_payload
+from stoppress.contracts.payload import encode_payload, smaller_payload
 from stoppress.core.errors import InvalidSubscriptionError
 from stoppress.send.model import (
     JobClaims,
@@ -31,8 +31,8 @@ from stoppress.webpush.vapid import VapidAuthorizer, origin_of
 
 # Recipients per retry job: keeps a message (endpoints + keys + payload) far below SQS's size cap.
 RETRY_JOB_SIZE: Final = 200
-# A payload a push service refused as too large (413) is cut to at most this, and to at
-# most half its size, for its one retry.
+# A payload a push service refused as too large (413) loses half its body, and is cut to
+# at most this unless its title and fixed fields need more, for its one retry.
 SHRUNK_PAYLOAD_BYTES: Final = 1_024
 DELETE_WORKERS: Final = 8
 
@@ -117,6 +117,7 @@ class JobRun:
         self.clock = clock
         self.plaintext = encode_payload(job.payload)
         self._shrunk: bytes | None = None
+        self._shrunk_known = False
         self._base_headers = {
             "TTL": str(job.ttl),
             "Urgency": job.urgency.value,
@@ -232,12 +233,13 @@ class JobRun:
             return
         response = await self.client.post(endpoint, body, headers)
         if response.status == 413:
-            try:
-                body = encrypt(self._shrunk_plaintext(), recipient.p256dh, recipient.auth)
-            except ValueError:
+            shrunk = self._shrunk_plaintext()
+            if shrunk is None:
+                # No text left to cut: the same bytes would be refused again.
                 self._count_other("413")
                 self.pending.failed += 1
                 return
+            body = encrypt(shrunk, recipient.p256dh, recipient.auth)
             response = await self.client.post(endpoint, body, headers)
         # The pending batch may have been swapped by a checkpoint while we awaited.
         pending = self.pending
@@ -271,10 +273,12 @@ class JobRun:
             self._headers[origin] = cached
         return cached[1]
 
-    def _shrunk_plaintext(self) -> bytes:
-        if self._shrunk is None:
-            limit = min(SHRUNK_PAYLOAD_BYTES, len(self.plaintext) // 2)
-            self._shrunk = encode_payload(shrink_payload(self.job.payload, limit))
+    def _shrunk_plaintext(self) -> bytes | None:
+        """The payload for a 413's one retry, or None when nothing smaller exists."""
+        if not self._shrunk_known:
+            smaller = smaller_payload(self.job.payload, SHRUNK_PAYLOAD_BYTES)
+            self._shrunk = None if smaller is None else encode_payload(smaller)
+            self._shrunk_known = True
         return self._shrunk
 
     # -- checkpoints ---------------------------------------------------------------
