@@ -16,6 +16,12 @@ import pytest
 from pydantic import BaseModel
 from samtranslator.translator.transform import transform
 
+from stoppress.contracts.keys import (
+    SUB_PK_PREFIX,
+    TOPIC_PK_PREFIX,
+    article_pk,
+    rejection_pk,
+)
 from stoppress.core.settings import IngestSettings, NotifySettings, SendSettings, SubscribeSettings
 from stoppress_dev.template import PROJECT_ROOT, TEMPLATE_PATH, load_template
 
@@ -50,6 +56,39 @@ FUNCTIONS = {
     "SubscribeFunction": SubscribeSettings,
     "NotifyFunction": NotifySettings,
     "SendFunction": SendSettings,
+}
+ARTICLES = f"{article_pk('')}*"
+REJECTIONS = f"{rejection_pk('')}*"
+SUBSCRIPTIONS = f"{SUB_PK_PREFIX}*"
+TOPICS = f"{TOPIC_PK_PREFIX}*"
+# What each function's adapters call, and on which partitions (dynamodb:LeadingKeys).
+# TransactWriteItems is authorised per item: a Put needs PutItem, a Delete DeleteItem.
+TABLE_ACCESS: dict[str, dict[str, set[str]]] = {
+    # ArticleStore: get_head/get_version, put_version (two Puts), advance_head_source,
+    # record_rejection.
+    "IngestFunction": {
+        "dynamodb:GetItem": {ARTICLES},
+        "dynamodb:PutItem": {ARTICLES, REJECTIONS},
+    },
+    # SubscriptionStore: get, put (Puts and Deletes), delete (Deletes).
+    "SubscribeFunction": {
+        "dynamodb:GetItem": {SUBSCRIPTIONS},
+        "dynamodb:PutItem": {SUBSCRIPTIONS, TOPICS},
+        "dynamodb:DeleteItem": {SUBSCRIPTIONS, TOPICS},
+    },
+    # JobLedgerTable: record, erase. The stream read comes with the event source.
+    "NotifyFunction": {
+        "dynamodb:PutItem": {ARTICLES},
+        "dynamodb:DeleteItem": {ARTICLES},
+    },
+    # SendClaims and DeliveryStats.add in the article's partition; SubscriptionStore.members
+    # and .delete for gone subscriptions.
+    "SendFunction": {
+        "dynamodb:GetItem": {ARTICLES, SUBSCRIPTIONS},
+        "dynamodb:Query": {TOPICS},
+        "dynamodb:UpdateItem": {ARTICLES},
+        "dynamodb:DeleteItem": {SUBSCRIPTIONS, TOPICS},
+    },
 }
 DEPLOY_PARAMETERS = {
     "VapidSubject": "mailto:newsroom@example.com",
@@ -282,6 +321,38 @@ def test_function_policies_name_their_resources(resources: dict[str, Any]) -> No
                     assert resource != "*", f"{name}: {statement.get('Sid')}"
                 for action in _as_list(statement["Action"]):
                     assert "*" not in action, f"{name}: {action}"
+
+
+def _table_grants(role: dict[str, Any]) -> dict[str, set[str]]:
+    """Per DynamoDB action, the partition key patterns a role's inline policies allow."""
+    grants: dict[str, set[str]] = {}
+    for policy in role["Properties"].get("Policies", []):
+        for statement in _statements(policy["PolicyDocument"]):
+            actions = [a for a in _as_list(statement["Action"]) if a.startswith("dynamodb:")]
+            if not actions:
+                continue
+            sid = statement.get("Sid")
+            assert statement["Effect"] == "Allow", sid
+            assert _as_list(statement["Resource"]) == [{"Fn::GetAtt": ["Table", "Arn"]}], sid
+            assert list(statement.get("Condition", {})) == ["ForAllValues:StringLike"], sid
+            (condition,) = statement["Condition"].values()
+            assert list(condition) == ["dynamodb:LeadingKeys"], sid
+            for action in actions:
+                grants.setdefault(action, set()).update(_as_list(condition["dynamodb:LeadingKeys"]))
+    return grants
+
+
+@pytest.mark.parametrize("logical_id", sorted(TABLE_ACCESS))
+def test_each_role_may_do_on_the_table_only_what_its_code_does(
+    transformed: dict[str, Any], logical_id: str
+) -> None:
+    role = transformed["Resources"][f"{logical_id}Role"]
+
+    assert _table_grants(role) == TABLE_ACCESS[logical_id]
+
+
+def test_table_access_covers_every_function() -> None:
+    assert sorted(TABLE_ACCESS) == sorted(FUNCTIONS)
 
 
 def test_transformed_roles_grant_nothing_on_every_resource(transformed: dict[str, Any]) -> None:
