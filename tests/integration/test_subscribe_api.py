@@ -53,12 +53,20 @@ class Browser:
 
 
 def call_api(
-    method: str, path: str, body: object = None, *, raw: str | None = None
+    method: str,
+    path: str,
+    body: object = None,
+    *,
+    raw: str | None = None,
+    content_type: str | None = "application/json",
 ) -> dict[str, Any]:
     event = json.loads((EVENTS / "api-subscribe.json").read_text())
     event["routeKey"] = event["requestContext"]["routeKey"] = f"{method} {path}"
     event["rawPath"] = event["requestContext"]["http"]["path"] = path
     event["requestContext"]["http"]["method"] = method
+    event["headers"].pop("content-type")
+    if content_type is not None:
+        event["headers"]["content-type"] = content_type
     event.pop("body", None)
     if raw is not None:
         event["body"] = raw
@@ -279,6 +287,81 @@ def test_oversized_bodies_are_refused_before_parsing(
     assert response["statusCode"] == 413
     assert error_of(response)["code"] == "body_too_large"
     assert table_items(table) == []
+
+
+NOT_JSON_MEDIA_TYPES = [
+    None,
+    "",
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x",
+    "application/jsonx",
+    "application/json-patch+json",
+    "application",
+    "application/json/extra",
+]
+
+
+@pytest.mark.parametrize("content_type", NOT_JSON_MEDIA_TYPES)
+def test_bodies_that_are_not_declared_json_are_refused(
+    api: Callable[..., dict[str, Any]], table: str, content_type: str | None
+) -> None:
+    browser = Browser.new()
+    subscribed = api(
+        "POST",
+        "/subscriptions",
+        {"subscription": browser.subscription()},
+        content_type=content_type,
+    )
+    unsubscribed = api(
+        "DELETE",
+        "/subscriptions",
+        {"endpoint": browser.endpoint, "auth": browser.auth},
+        content_type=content_type,
+    )
+    for response in (subscribed, unsubscribed):
+        assert response["statusCode"] == 415
+        assert error_of(response) == {
+            "code": "unsupported_media_type",
+            "message": "request body must be application/json",
+        }
+    assert table_items(table) == []
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json",
+        "Application/JSON",
+        "application/json; charset=utf-8",
+        "APPLICATION/JSON ; Charset=UTF-8",
+    ],
+)
+def test_json_media_type_is_matched_without_case_and_with_parameters(
+    api: Callable[..., dict[str, Any]], table: str, content_type: str
+) -> None:
+    browser = Browser.new()
+    subscribed = api(
+        "POST",
+        "/subscriptions",
+        {"subscription": browser.subscription()},
+        content_type=content_type,
+    )
+    assert subscribed["statusCode"] == 201
+    unsubscribed = api(
+        "DELETE",
+        "/subscriptions",
+        {"endpoint": browser.endpoint, "auth": browser.auth},
+        content_type=content_type,
+    )
+    assert unsubscribed["statusCode"] == 204
+
+
+def test_requests_without_a_body_need_no_content_type(
+    api: Callable[..., dict[str, Any]], table: str
+) -> None:
+    assert api("POST", "/subscriptions", content_type=None)["statusCode"] == 400
+    assert api("GET", "/vapid-public-key", content_type=None)["statusCode"] == 503
 
 
 def test_base64_encoded_bodies_are_read(api: Callable[..., dict[str, Any]], table: str) -> None:

@@ -16,6 +16,7 @@ MAX_BODY_BYTES: Final = 4096
 # so a body of brackets could otherwise exhaust the stack inside the size limit.
 MAX_NESTING: Final = 16
 MAX_REPORTED_ERRORS: Final = 5
+JSON_MEDIA_TYPE: Final = content_types.APPLICATION_JSON
 
 _QUOTE, _BACKSLASH = ord('"'), ord("\\")
 _OPENERS, _CLOSERS = frozenset(b"[{"), frozenset(b"]}")
@@ -59,6 +60,8 @@ def describe(error: ValidationError) -> str:
 def request_json(app: APIGatewayHttpResolver) -> object:
     event = app.current_event
     raw = event.body or ""
+    if raw and not declares_json(event.headers.get("content-type")):
+        raise RequestError(415, "unsupported_media_type", f"request body must be {JSON_MEDIA_TYPE}")
     if len(raw) > MAX_BODY_BYTES * 2:  # cheap early bound before decoding anything
         raise RequestError(413, "body_too_large", f"request body exceeds {MAX_BODY_BYTES} bytes")
     try:
@@ -75,6 +78,12 @@ def request_json(app: APIGatewayHttpResolver) -> object:
         return json.loads(data)
     except (ValueError, RecursionError) as e:
         raise RequestError(400, "invalid_json", "request body is not valid JSON") from e
+
+
+def declares_json(content_type: str | None) -> bool:
+    """Whether a ``Content-Type`` names JSON; parameters such as a charset may follow."""
+    media_type = (content_type or "").split(";", 1)[0]
+    return media_type.strip().lower() == JSON_MEDIA_TYPE
 
 
 def _nests_deeper(data: bytes, limit: int) -> bool:
