@@ -13,19 +13,15 @@ the command exits 1 otherwise. Results go to ``benchmarks/results/adversarial.js
 """
 
 import argparse
-import json
 import multiprocessing
 import os
-import platform
 import resource
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results" / "adversarial.json"
+from benchmarks.results import write_results
+
 BUDGET_SECONDS = 10.0
 BUDGET_MB = 256.0
 # A runaway case is stopped well past the budget, and kept from taking the machine.
@@ -423,20 +419,12 @@ def main(argv: list[str] | None = None) -> int:
         f"\n{len(rows) - len(over)} of {len(rows)} cases within {BUDGET_SECONDS:.0f} s and "
         f"{BUDGET_MB:.0f} MB (peak includes the interpreter and its imports)"
     )
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "python": platform.python_version(),
-                "machine": platform.machine(),
-                "cpus": os.cpu_count(),
-                "budget": {"seconds": BUDGET_SECONDS, "peak_mb": BUDGET_MB},
-                "cases": rows,
-            },
-            indent=2,
-        )
-        + "\n"
+    write_results(
+        "adversarial",
+        {
+            "budget": {"seconds": BUDGET_SECONDS, "peak_mb": BUDGET_MB},
+            "cases": rows,
+        },
     )
     return 1 if over else 0
 

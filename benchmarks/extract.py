@@ -28,15 +28,11 @@ Results print as tables and go to ``benchmarks/results/extract.json``.
 """
 
 import argparse
-import json
 import logging
-import os
-import platform
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +43,8 @@ from benchmarks.extract_scoring import (
     paragraph_is_lead,
     summary_is_lead,
 )
+from benchmarks.results import write_results
 
-RESULTS = ROOT / "benchmarks" / "results" / "extract.json"
 _BLOCKS = frozenset(
     {"p", "div", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"}
 )
@@ -279,26 +275,17 @@ def main(argv: list[str] | None = None) -> int:
     if text_table:
         _print_table(f"Plain-text pages ({len(text_pages)})", text_table)
 
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "python": platform.python_version(),
-                "machine": platform.machine(),
-                "cpus": os.cpu_count(),
-                "load_average": os.getloadavg(),
-                "corpus": str(args.corpus),
-                "repeat": args.repeat,
-                "html": html_table,
-                "text": text_table,
-                "pages": [asdict(r) for r in html_results + text_results],
-            },
-            indent=2,
-        )
-        + "\n"
+    path = write_results(
+        "extract",
+        {
+            "corpus": str(args.corpus),
+            "repeat": args.repeat,
+            "html": html_table,
+            "text": text_table,
+            "pages": [asdict(r) for r in html_results + text_results],
+        },
     )
-    print(f"written to {RESULTS.relative_to(ROOT)}")
+    print(f"written to {path.relative_to(ROOT)}")
     return 0
 
 

@@ -21,20 +21,17 @@ Results print as a table and go to ``benchmarks/results/ingest.json``.
 import argparse
 import contextlib
 import io
-import json
 import os
-import platform
 import statistics
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from benchmarks.moto_shortcuts import put_only_transaction_backups
+from benchmarks.results import write_results
 from stoppress_dev.cold_imports import import_self_us, import_wall_ms, loaded_modules_after_import
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results" / "ingest.json"
 SAMPLE = ROOT / "samplecontent" / "nato-resumes-contacts.txt"
 TABLE = "stoppress-bench"
 BUCKET = "stoppress-bench-articles"
@@ -209,25 +206,16 @@ def main(argv: list[str] | None = None) -> int:
     phases = measure_throughput(args.count, stock_moto=args.stock_moto)
     _print(imports, phases)
 
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "python": platform.python_version(),
-                "machine": platform.machine(),
-                "cpus": os.cpu_count(),
-                "load_average": os.getloadavg(),
-                "count": args.count,
-                "moto_transaction_snapshot": "stock deepcopy" if args.stock_moto else "item maps",
-                "imports": imports,
-                "throughput": phases,
-            },
-            indent=2,
-        )
-        + "\n"
+    path = write_results(
+        "ingest",
+        {
+            "count": args.count,
+            "moto_transaction_snapshot": "stock deepcopy" if args.stock_moto else "item maps",
+            "imports": imports,
+            "throughput": phases,
+        },
     )
-    print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
+    print(f"\nwritten to {path.relative_to(ROOT)}")
     return 0
 
 

@@ -117,7 +117,8 @@ def parse_html(text: str) -> ArticleDraft:
         kicker.decompose()
     draft = ArticleDraft()
     story = _story_root(tree)
-    linked_data = _linked_data(tree)
+    json_ld = [node.text() or "" for node in tree.css('script[type="application/ld+json"]')]
+    linked_data = _linked_data(json_ld)
 
     draft.headline = _headline(tree, story, linked_data)
     draft.updated_at, draft.published_at = _dates(tree, story, linked_data)
@@ -130,7 +131,7 @@ def parse_html(text: str) -> ArticleDraft:
     if urgency is not None:
         draft.urgency = parse_urgency(urgency, "<meta name=stoppress:urgency>")
 
-    if _is_live_blog(tree):
+    if _is_live_blog(tree, json_ld):
         # Each entry of a live blog is an <article>; the extractor would take the
         # first entry for the story. Read as sections, they are one story.
         text = _ARTICLE_TAG.sub(r"<\1section", text)
@@ -607,11 +608,11 @@ def _tags(tree: "LexborHTMLParser") -> list[str]:
     return parse_tags(keywords, "<meta name=keywords>") if keywords else []
 
 
-def _linked_data(tree: "LexborHTMLParser") -> dict[str, Any]:
+def _linked_data(json_ld: list[str]) -> dict[str, Any]:
     """The page's JSON-LD article object (NewsArticle and kin), or an empty dict."""
-    for node in tree.css('script[type="application/ld+json"]'):
+    for text in json_ld:
         try:
-            data = json.loads(node.text() or "")
+            data = json.loads(text)
         except ValueError:
             continue
         for item in _ld_items(data):
@@ -623,11 +624,10 @@ def _linked_data(tree: "LexborHTMLParser") -> dict[str, Any]:
     return {}
 
 
-def _is_live_blog(tree: "LexborHTMLParser") -> bool:
+def _is_live_blog(tree: "LexborHTMLParser", json_ld: list[str]) -> bool:
     """A live blog: JSON-LD says so, or its entries are articles marked "live"."""
-    for node in tree.css('script[type="application/ld+json"]'):
-        if "liveblogposting" in (node.text() or "").casefold():
-            return True
+    if any("liveblogposting" in text.casefold() for text in json_ld):
+        return True
     entries = [
         node
         for node in tree.css("article")
