@@ -11,6 +11,7 @@ from moto.core.botocore_stubber import BotocoreStubber
 from functions.ingest.app import lambda_handler
 from stoppress.articles.model import Audience, ChangeKind, SourceObject
 from stoppress.aws import clients
+from stoppress.contracts.keys import article_id_from_key
 from stoppress.core import warm
 from stoppress.core.errors import TransientError
 from stoppress.core.settings import IngestSettings, load_settings
@@ -457,3 +458,64 @@ def test_fifty_thousand_tags_make_a_version_with_the_first_few(
     assert statuses(handle(upload)) == ["stored"]
     [version] = store.versions("tagged")
     assert version.tags == tuple(f"tag{i}" for i in range(MAX_TAGS))
+
+
+OTHER_STORY = (
+    (ROOT / "samplecontent" / "nato-resumes-contacts.txt")
+    .read_bytes()
+    .replace(b"NATO Will Resume Top-Level Contacts", b"A Different Story Entirely")
+)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("articles/a-b.txt", "articles/a b.txt"),
+        ("articles/a-b.txt", "articles/A_B.txt"),
+        ("articles/Café.txt", "articles/cafe.txt"),
+        ("articles/2024/x.txt", "articles/2024-x.txt"),
+    ],
+)
+def test_a_second_name_folding_to_the_same_id_is_refused_not_merged(
+    s3: Any, bucket: str, store: ArticleStore, first: str, second: str
+) -> None:
+    handle(put(s3, bucket, first, STORY))
+    result = handle(put(s3, bucket, second, OTHER_STORY))
+
+    assert statuses(result) == ["rejected"]
+    [rejection] = store.rejections(second)
+    assert first in rejection["reason"]
+    assert "rename" in rejection["reason"]
+    [only] = list(store.versions(article_id_from_key(first)))
+    assert only.source.key == first
+    assert only.headline == "NATO Will Resume Top-Level Contacts"
+
+
+def test_one_story_may_change_format_and_keep_its_id(
+    s3: Any, bucket: str, store: ArticleStore
+) -> None:
+    handle(put(s3, bucket, "articles/2024/Story.txt", STORY))
+    markdown = b"---\ntitle: NATO Will Resume Top-Level Contacts\n---\n" + STORY.split(b"\n", 1)[1]
+    result = handle(
+        put(s3, bucket, "articles/2024/Story.md", markdown + b"\nOne more line here.\n")
+    )
+    assert statuses(result) == ["stored"]
+
+
+def test_concurrent_first_uploads_of_colliding_names_store_one_story(
+    s3: Any, bucket: str, store: ArticleStore
+) -> None:
+    names = ["articles/x y.txt", "articles/x-y.txt", "articles/X_Y.txt", "articles/x.y.txt"]
+    uploads = [put(s3, bucket, name, STORY.replace(b"NATO", name.encode())) for name in names]
+    results: list[dict[str, Any]] = []
+    threads = [threading.Thread(target=lambda u=u: results.append(handle(u))) for u in uploads]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert sorted(s for r in results for s in statuses(r)) == ["rejected"] * 3 + ["stored"]
+    [version] = list(store.versions("x-y"))
+    rejected = {r["outcomes"][0]["key"] for r in results if statuses(r) == ["rejected"]}
+    assert version.source.key not in rejected
+    assert rejected | {version.source.key} == set(names)

@@ -28,22 +28,45 @@ SUB_PK_PREFIX: Final = "SUB#"
 TOPIC_PK_PREFIX: Final = "TOPIC#"
 
 
+MAX_ARTICLE_ID_LENGTH: Final = 120
+# A slug longer than the id allows keeps its start and gains a hash of the
+# whole: two long keys that share their first 120 characters stay two stories.
+_LONG_ID_HASH_CHARS: Final = 10
+
+
+def story_name(key: str) -> str:
+    """The part of an S3 key that names one story: prefix and extension dropped.
+
+    ``articles/2024/NATO Talks.md`` and ``articles/2024/NATO Talks.html`` are one
+    story (an editor may switch formats); ``articles/2024/nato-talks.md`` is another,
+    although both slug to the same article id.
+    """
+    path = key[len(ARTICLE_PREFIX) :] if key.startswith(ARTICLE_PREFIX) else key
+    stem, dot, ext = path.rpartition(".")
+    if dot and "/" not in ext and 0 < len(ext) <= 5:
+        return stem
+    return path
+
+
 def article_id_from_key(key: str) -> str:
     """Derive a stable, URL-safe article id from an S3 key.
 
     ``articles/2024/NATO Resumes Contacts.txt`` -> ``2024-nato-resumes-contacts``:
     the prefix and extension go, accents fold to ASCII, anything else becomes a
-    hyphen. The same story uploaded as .txt, .md or .html keeps one id.
+    hyphen. The same story uploaded as .txt, .md or .html keeps one id. Different
+    names that fold to one id (``a b.txt``, ``A-B.md``) are told apart at ingest,
+    which refuses the second (see ``story_name``).
     """
-    path = key[len(ARTICLE_PREFIX) :] if key.startswith(ARTICLE_PREFIX) else key
-    stem, dot, ext = path.rpartition(".")
-    if dot and "/" not in ext and 0 < len(ext) <= 5:
-        path = stem
-    ascii_path = unicodedata.normalize("NFKD", path).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_path.lower()).strip("-")[:120].strip("-")
+    name = story_name(key)
+    ascii_path = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_path.lower()).strip("-")
     if not slug:
         raise ValueError(f"no usable article id in key {key!r}")
-    return slug
+    if len(slug) <= MAX_ARTICLE_ID_LENGTH:
+        return slug
+    digest = hashlib.sha256(slug.encode()).hexdigest()[:_LONG_ID_HASH_CHARS]
+    keep = MAX_ARTICLE_ID_LENGTH - _LONG_ID_HASH_CHARS - 1
+    return f"{slug[:keep].rstrip('-')}-{digest}"
 
 
 def subscription_id(endpoint: str) -> str:

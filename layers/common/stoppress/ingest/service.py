@@ -3,6 +3,8 @@
 ``ingest_upload`` reads the exact object version the event names, parses it,
 and decides against the article's head:
 
+- the article id already belongs to a differently named file (``a b.txt``
+  after ``a-b.txt``) -> ``rejected``: one story never overwrites another;
 - the event is older than the one the head came from -> ``stale``: an upload
   that was overtaken never rolls the story back;
 - the content hash equals the head's -> ``unchanged`` (this also makes S3's
@@ -25,10 +27,11 @@ from datetime import UTC, datetime
 from typing import Final, Literal, Protocol
 
 from stoppress.articles.changes import ChangeDecision, classify_change
-from stoppress.articles.draft import cut_reason
+from stoppress.articles.draft import cut_reason, shown
 from stoppress.articles.items import version_to_item
 from stoppress.articles.model import Article, Head, SourceObject, Version, head_for
 from stoppress.articles.parse import MAX_ARTICLE_BYTES, READER_VERSION, parse_article
+from stoppress.contracts.keys import story_name
 from stoppress.core.errors import (
     ArticleParseError,
     NotFoundError,
@@ -143,6 +146,10 @@ def ingest_upload(
     seen: dict[int, _Previous | None] = {}
     for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
         head = store.get_head(article.id)
+        if head is not None and story_name(head.source.key) != story_name(upload.key):
+            # Two file names that fold to one id: the second would silently
+            # become a version of the first story and overwrite it.
+            return _reject(upload, _taken_reason(article.id, head), store=store, now=now)
         if head is not None and is_older(source, head.source):
             return IngestOutcome("stale", upload.key, article.id, attempts=attempt)
         previous = None
@@ -196,6 +203,14 @@ def _reject(
     reason = cut_reason(reason)
     store.record_rejection(upload, reason, now=now())
     return IngestOutcome("rejected", upload.key, reason=reason)
+
+
+def _taken_reason(article_id: str, head: Head) -> str:
+    return (
+        f"this file name gives article id {shown(article_id)}, which already belongs to "
+        f"{shown(head.source.key)}; rename the file so that its name differs in letters "
+        "or digits, or upload the update under that name"
+    )
 
 
 def _advance(store: ArticleRepository, head: Head, source: SourceObject) -> bool:
