@@ -8,6 +8,7 @@ import resource
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ class _MemoryMembers:
     def __init__(self, items: list[dict[str, str]]) -> None:
         self._items = sorted(items, key=lambda i: i["sub_id"])
         self.deleted: list[str] = []
+        self.failed: list[str] = []
 
     def members(
         self, topic: str, shard: int, *, page_size: int, start_after: str | None = None
@@ -40,6 +42,12 @@ class _MemoryMembers:
     def delete(self, sub_id: str) -> bool:
         self.deleted.append(sub_id)
         return True
+
+    def record_failed_version(self, sub_id: str, version_mark: str, *, now: datetime) -> None:
+        self.failed.append(sub_id)
+
+    def record_success(self, sub_id: str, *, now: datetime) -> None:
+        pass
 
 
 class _NoClaims:

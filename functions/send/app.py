@@ -1,6 +1,7 @@
 """SendFunction: each SQS message is one push job; send it, report the records that failed."""
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -36,6 +37,8 @@ def _record_metrics(report: DeliveryReport) -> None:
     metrics.add_metric(name="PushesExpired", unit=MetricUnit.Count, value=report.expired)
     metrics.add_metric(name="PushesFailed", unit=MetricUnit.Count, value=report.failed)
     metrics.add_metric(name="PushesRetried", unit=MetricUnit.Count, value=report.retried)
+    if report.retired:
+        metrics.add_metric(name="SubscriptionsRetired", unit=MetricUnit.Count, value=report.retired)
     metrics.add_metric(
         name="FanoutDuration",
         unit=MetricUnit.Milliseconds,
@@ -69,6 +72,8 @@ def _send_part(
                 max_attempts=settings.max_attempts,
                 endpoint_settings=settings,
                 handoff_seconds=max(HANDOFF_SECONDS, 2 * settings.request_timeout),
+                retire_after_versions=settings.retire_after_versions,
+                retire_after=timedelta(hours=settings.retire_after_hours),
             ),
             part=part,
             time_left=time_left,
@@ -107,6 +112,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
             "expired": report.expired,
             "failed": report.failed,
             "retried": report.retried,
+            "retired": report.retired,
             "duplicate": report.duplicate,
             "continued": report.continued,
             "duration_ms": round(report.duration_seconds * 1000),

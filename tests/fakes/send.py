@@ -7,6 +7,7 @@ from datetime import datetime
 
 from stoppress.contracts.jobs import PushJob, Recipient
 from stoppress.send.model import Claim, JobInProgressError, PushResponse
+from stoppress.subscriptions.model import FailureStreak
 
 
 @dataclass
@@ -48,6 +49,9 @@ class FakeMembers:
     shard: list[Recipient]
     deleted: list[str] = field(default_factory=list)
     pages_read: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)
+    streaks: dict[str, tuple[FailureStreak, str]] = field(default_factory=dict)
 
     def members(
         self, topic: str, shard: int, *, page_size: int, start_after: str | None = None
@@ -62,6 +66,22 @@ class FakeMembers:
     def delete(self, sub_id: str) -> bool:
         self.deleted.append(sub_id)
         return True
+
+    def record_failed_version(
+        self, sub_id: str, version_mark: str, *, now: datetime
+    ) -> FailureStreak | None:
+        self.failures.append((sub_id, version_mark))
+        streak = self.streaks.get(sub_id)
+        if streak is not None and streak[1] == version_mark:
+            return None
+        versions = streak[0].versions + 1 if streak else 1
+        since = streak[0].since if streak else now
+        self.streaks[sub_id] = (FailureStreak(versions, since), version_mark)
+        return self.streaks[sub_id][0]
+
+    def record_success(self, sub_id: str, *, now: datetime) -> None:
+        self.recovered.append(sub_id)
+        self.streaks.pop(sub_id, None)
 
 
 @dataclass

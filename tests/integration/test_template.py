@@ -44,6 +44,8 @@ CONTRACT_ENV = {
     "PUSH_SENDER_PROCESSES",
     "PUSH_REQUEST_TIMEOUT",
     "PUSH_MAX_ATTEMPTS",
+    "RETIRE_AFTER_FAILED_VERSIONS",
+    "RETIRE_AFTER_FAILING_HOURS",
     "INLINE_BODY_LIMIT",
     "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_METRICS_NAMESPACE",
@@ -81,12 +83,12 @@ TABLE_ACCESS: dict[str, dict[str, set[str]]] = {
         "dynamodb:PutItem": {ARTICLES},
         "dynamodb:DeleteItem": {ARTICLES},
     },
-    # SendClaims and DeliveryStats.add in the article's partition; SubscriptionStore.members
-    # and .delete for gone subscriptions.
+    # SendClaims and DeliveryStats.add in the article's partition; SubscriptionStore.members,
+    # .delete for gone subscriptions, .record_failed_version and .record_success.
     "SendFunction": {
         "dynamodb:GetItem": {ARTICLES, SUBSCRIPTIONS},
         "dynamodb:Query": {TOPICS},
-        "dynamodb:UpdateItem": {ARTICLES},
+        "dynamodb:UpdateItem": {ARTICLES, SUBSCRIPTIONS, TOPICS},
         "dynamodb:DeleteItem": {SUBSCRIPTIONS, TOPICS},
     },
 }

@@ -3,6 +3,7 @@
 import asyncio
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -425,3 +426,72 @@ def test_running_out_of_time_hands_the_rest_to_a_new_invocation(world: World) ->
     urls = world.client.urls()
     assert sorted(urls) == sorted(r.endpoint for r in world.members.shard)  # each exactly once
     assert world.claims.state[job.job_id] == "done"
+
+
+def test_a_final_failure_is_counted_once_against_its_subscription(world: World) -> None:
+    world.options = SendOptions(max_attempts=2)
+    refused, dead = world.browsers[0].recipient, world.browsers[1].recipient
+    world.client.script = {
+        refused.endpoint: [PushResponse(400)],
+        dead.endpoint: [PushResponse(503)],
+    }
+    world.send(make_job())
+    [retry] = world.queue.jobs
+    world.client.script = {dead.endpoint: [PushResponse(None, error="ClientConnectorDNSError")]}
+    world.send(retry)
+
+    assert sorted(world.members.failures) == sorted(
+        [(refused.sub_id, "storm#2"), (dead.sub_id, "storm#2")]
+    )
+    assert world.members.deleted == []
+
+
+def test_a_healthy_job_writes_no_delivery_record(world: World) -> None:
+    world.send(make_job())
+    assert (world.members.failures, world.members.recovered) == ([], [])
+
+
+def test_a_failing_subscription_gets_one_attempt_but_a_429_is_still_retried(world: World) -> None:
+    dead = world.browsers[0].recipient.model_copy(update={"failing": True})
+    busy = world.browsers[1].recipient.model_copy(update={"failing": True})
+    world.members.shard[:2] = [dead, busy]
+    world.client.script = {
+        dead.endpoint: [PushResponse(None, error="ClientConnectorDNSError")],
+        busy.endpoint: [PushResponse(429, retry_after="5")],
+    }
+    report = world.send(make_job())
+
+    [retry] = world.queue.jobs
+    assert [r.endpoint for r in retry.recipients or ()] == [busy.endpoint]
+    assert (report.failed, report.retried) == (1, 1)
+    assert world.members.failures == [(dead.sub_id, "storm#2")]
+
+
+def test_a_failing_subscription_reached_again_is_cleared(world: World) -> None:
+    back = world.browsers[3].recipient.model_copy(update={"failing": True})
+    world.members.shard[3] = back
+    world.send(make_job())
+    assert world.members.recovered == [back.sub_id]
+
+
+def test_an_endpoint_our_allowlist_refuses_is_never_counted_against_it(world: World) -> None:
+    outside = make_browser(99, host="push.example.org").recipient
+    world.members.shard.append(outside)
+    report = world.send(make_job())
+    assert report.failed == 1
+    assert world.members.failures == []
+
+
+@pytest.mark.parametrize(("retire_after", "retired"), [(timedelta(0), 1), (timedelta(hours=1), 0)])
+def test_retiring_needs_both_enough_versions_and_enough_time(
+    world: World, retire_after: timedelta, retired: int
+) -> None:
+    world.options = SendOptions(max_attempts=1, retire_after_versions=3, retire_after=retire_after)
+    dead = world.browsers[0].recipient
+    reports = []
+    for version in (1, 2, 3):
+        world.client.script = {dead.endpoint: [PushResponse(500)]}
+        reports.append(world.send(make_job(version=version)))
+
+    assert [r.retired for r in reports] == [0, 0, retired]
+    assert world.members.deleted == [dead.sub_id] * retired

@@ -182,6 +182,8 @@ def test_resolve_against_values_in_the_real_template() -> None:
                 "PUSH_SENDER_PROCESSES": "1",
                 "PUSH_REQUEST_TIMEOUT": "10",
                 "PUSH_MAX_ATTEMPTS": "5",
+                "RETIRE_AFTER_FAILED_VERSIONS": "5",
+                "RETIRE_AFTER_FAILING_HOURS": "72",
             },
         ),
     ],

@@ -26,6 +26,9 @@ class Recipient(BaseModel):
     endpoint: str = Field(min_length=1, max_length=2048)
     p256dh: str = Field(min_length=1, max_length=200)
     auth: str = Field(min_length=1, max_length=100)
+    # Its last version did not reach it: a success clears the record, a failure
+    # is not retried (docs/design.md, "Fan-out and delivery").
+    failing: bool = False
 
 
 class PushJob(BaseModel):

@@ -85,6 +85,12 @@ class SendSettings(PushEndpointSettings, _Table, _PushQueue):
     # Sender processes per job: one per vCPU the function's memory size buys
     # (about one per 1,769 MB). 1 sends from the handler's own process.
     processes: int = Field(alias="PUSH_SENDER_PROCESSES", default=1, ge=1, le=6)
+    retire_after_versions: int = Field(
+        alias="RETIRE_AFTER_FAILED_VERSIONS", default=5, ge=1, le=1000
+    )
+    retire_after_hours: float = Field(
+        alias="RETIRE_AFTER_FAILING_HOURS", default=72, ge=0, le=24 * 365
+    )
 
 
 S = TypeVar("S", bound=_Settings)

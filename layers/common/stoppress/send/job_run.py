@@ -51,6 +51,10 @@ class _Pending:
     expired: int = 0
     failed: int = 0
     expired_ids: list[str] = field(default_factory=list)
+    # Failed for reasons of their own (not our allowlist or payload): counted against them.
+    failed_ids: list[str] = field(default_factory=list)
+    # Marked failing, and reached this time.
+    recovered_ids: list[str] = field(default_factory=list)
     retry: list[Recipient] = field(default_factory=list)
     retry_after: int = 0
 
@@ -140,6 +144,7 @@ class JobRun:
         self.totals = _Pending()
         self.retried = 0
         self.retry_jobs = 0
+        self.retired = 0
         self.other_statuses: dict[str, int] = {}
 
     # -- the pass ------------------------------------------------------------------
@@ -230,6 +235,7 @@ class JobRun:
         except ValueError:
             self._count_other("invalid keys")
             self.pending.failed += 1
+            self.pending.failed_ids.append(recipient.sub_id)
             return
         response = await self.client.post(endpoint, body, headers)
         if response.status == 413:
@@ -246,9 +252,19 @@ class JobRun:
         status = response.status
         if status in _OK:
             pending.sent += 1
+            if recipient.failing:
+                pending.recovered_ids.append(recipient.sub_id)
         elif status in _GONE:
             pending.expired += 1
             pending.expired_ids.append(recipient.sub_id)
+        elif recipient.failing and status != 429 and (status is None or status >= 500):
+            # Its last version already failed after every retry: one attempt per
+            # version from now on, so dead endpoints cannot make each version costly.
+            self._count_other(
+                response.error or "transport error" if status is None else str(status)
+            )
+            pending.failed += 1
+            pending.failed_ids.append(recipient.sub_id)
         elif status is None or status == 429 or status >= 500:
             pending.retry.append(recipient)
             if response.retry_after is not None:
@@ -260,6 +276,7 @@ class JobRun:
         else:
             self._count_other(str(status))
             pending.failed += 1
+            pending.failed_ids.append(recipient.sub_id)
 
     def _count_other(self, what: str) -> None:
         self.other_statuses[what] = self.other_statuses.get(what, 0) + 1
@@ -326,6 +343,7 @@ class JobRun:
             self.members.delete(expired[0])
         retried = 0
         failed = pending.failed
+        failed_ids = pending.failed_ids
         if pending.retry:
             if job.attempt + 1 < self.options.max_attempts:
                 jobs = [
@@ -339,6 +357,8 @@ class JobRun:
                 self.retry_jobs += len(jobs)
             else:
                 failed += len(pending.retry)
+                failed_ids = failed_ids + [r.sub_id for r in pending.retry]
+        self._keep_record(failed_ids, pending.recovered_ids)
         if pending.sent or pending.expired or failed or retried:
             self.stats.add(
                 job.article_id,
@@ -356,6 +376,35 @@ class JobRun:
         if not final and cursor is not None and cursor != self._checkpointed:
             self.claims.checkpoint(job, self.claim_key, cursor)
             self._checkpointed = cursor
+
+    def _keep_record(self, failed_ids: Sequence[str], recovered_ids: Sequence[str]) -> None:
+        """Count failed versions against their subscriptions, retiring those past both bounds.
+
+        Writes only for subscriptions that failed or were failing: a healthy
+        subscription's successful push costs nothing here.
+        """
+        if not failed_ids and not recovered_ids:
+            return
+        now = datetime.now(UTC)
+        mark = f"{self.job.article_id}#{self.job.version}"
+        options = self.options
+
+        def fail(sub_id: str) -> bool:
+            streak = self.members.record_failed_version(sub_id, mark, now=now)
+            if streak is None or not streak.ends_subscription(
+                versions=options.retire_after_versions, duration=options.retire_after, now=now
+            ):
+                return False
+            return self.members.delete(sub_id)
+
+        def recover(sub_id: str) -> bool:
+            self.members.record_success(sub_id, now=now)
+            return False
+
+        calls = [(fail, i) for i in dict.fromkeys(failed_ids)]
+        calls += [(recover, i) for i in dict.fromkeys(recovered_ids)]
+        with ThreadPoolExecutor(max_workers=min(DELETE_WORKERS, len(calls))) as pool:
+            self.retired += sum(pool.map(lambda call: call[0](call[1]), calls))
 
 
 def _chunks(items: Sequence[Recipient], size: int) -> Iterator[Sequence[Recipient]]:

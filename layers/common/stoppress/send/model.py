@@ -2,12 +2,13 @@
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Final, Protocol
 
 from stoppress.contracts.jobs import PushJob, Recipient
 from stoppress.core.errors import TransientError
 from stoppress.core.settings import PushEndpointSettings
+from stoppress.subscriptions.model import FailureStreak
 
 CHECKPOINT_SECONDS: Final = 5.0
 HANDOFF_SECONDS: Final = 30.0
@@ -41,6 +42,12 @@ class MemberStore(Protocol):
     ) -> Iterator[Sequence[Recipient]]: ...
 
     def delete(self, sub_id: str) -> bool: ...
+
+    def record_failed_version(
+        self, sub_id: str, version_mark: str, *, now: datetime
+    ) -> FailureStreak | None: ...
+
+    def record_success(self, sub_id: str, *, now: datetime) -> None: ...
 
 
 class RetryQueue(Protocol):
@@ -133,6 +140,10 @@ class SendOptions:
     # Time kept in reserve before the invocation's end: requests in flight
     # (bounded by their timeout) and the final writes must fit in it.
     handoff_seconds: float = HANDOFF_SECONDS
+    # A subscription is retired after this many versions in a row failed to reach
+    # it, over at least this long (``FailureStreak.ends_subscription``).
+    retire_after_versions: int = 5
+    retire_after: timedelta = timedelta(hours=72)
 
 
 @dataclass(frozen=True)
@@ -150,6 +161,8 @@ class DeliveryReport:
     failed: int = 0
     retried: int = 0
     retry_jobs: int = 0
+    # Subscriptions removed after failing version after version.
+    retired: int = 0
     duplicate: bool = False
     # The invocation ran short of time: the rest went back on the queue as the same job.
     continued: bool = False

@@ -82,6 +82,7 @@ def _merge(reports: list[DeliveryReport]) -> DeliveryReport:
         failed=sum(r.failed for r in reports),
         retried=sum(r.retried for r in reports),
         retry_jobs=sum(r.retry_jobs for r in reports),
+        retired=sum(r.retired for r in reports),
         duplicate=all(r.duplicate for r in reports),
         duration_seconds=max(r.duration_seconds for r in reports),
     )

@@ -19,6 +19,13 @@ The shape, and why:
   delayed retry job (``attempt`` + 1, delay from ``Retry-After`` or
   exponential backoff, at most SQS's 900 s) until ``max_attempts``, after
   which they count as failed. Other 4xx answers are final and count as failed.
+- **Subscriptions that keep failing.** A version that finally failed for a
+  subscription (retries spent, a 4xx, broken keys) is counted on its SUB item
+  and marks its memberships ``failing``; a failing recipient gets one attempt
+  per version (a 429 is still retried), and once ``retire_after_versions``
+  versions in a row over at least ``retire_after`` have failed, it is deleted.
+  A success clears the record; only failing recipients are written to, so a
+  healthy subscription costs no write per push.
 - **Endpoint re-validation.** Every endpoint passes ``validate_endpoint``
   again before anything is sent to it. One that no longer does is counted as
   failed and skipped, but not deleted: if the allowlist was narrowed by
@@ -114,6 +121,7 @@ async def send_job(
         failed=run.totals.failed,
         retried=run.retried,
         retry_jobs=run.retry_jobs,
+        retired=run.retired,
         continued=run.handed_off,
         duration_seconds=clock() - started,
     )

@@ -26,7 +26,7 @@ from stoppress.aws.errors import translated
 from stoppress.aws.items import from_attrs, to_attrs
 from stoppress.contracts.keys import SUB_SK, shard_of, subscription_pk, topic_member_sk, topic_pk
 from stoppress.core.errors import ForbiddenError, TransientError
-from stoppress.subscriptions.model import Subscription
+from stoppress.subscriptions.model import FailureStreak, Subscription
 
 if TYPE_CHECKING:
     from stoppress.contracts.jobs import Recipient
@@ -91,6 +91,7 @@ def member_from_item(item: Mapping[str, Any]) -> "Recipient":
         endpoint=item["endpoint"],
         p256dh=item["p256dh"],
         auth=item["auth"],
+        failing=bool(item.get("failing", False)),
     )
 
 
@@ -154,12 +155,13 @@ class SubscriptionStore:
             "KeyConditionExpression": "pk = :pk",
             "ExpressionAttributeValues": {":pk": {"S": pk}},
             # "auth" is a DynamoDB reserved word, so every name goes through a placeholder.
-            "ProjectionExpression": "#s, #e, #p, #a",
+            "ProjectionExpression": "#s, #e, #p, #a, #f",
             "ExpressionAttributeNames": {
                 "#s": "sub_id",
                 "#e": "endpoint",
                 "#p": "p256dh",
                 "#a": "auth",
+                "#f": "failing",
             },
             "Limit": page_size,
         }
@@ -249,6 +251,95 @@ class SubscriptionStore:
             if self._transact(items, "deleting a subscription"):
                 return True
         raise TransientError("subscription kept changing while it was being deleted")
+
+    # -- delivery record -------------------------------------------------------
+    #
+    # Only subscriptions whose pushes fail are written to: a failed version
+    # counts on the SUB item and marks every membership ``failing``, so the
+    # sender knows, from the member it already read, which successes must
+    # clear the record. A healthy subscription costs no write at all.
+
+    def record_failed_version(
+        self, sub_id: str, version_mark: str, *, now: datetime
+    ) -> FailureStreak | None:
+        """Count ``version_mark`` (article and version) as one more version that failed.
+
+        Counted once per version however often it is reported; None when the
+        subscription is gone or the version was already counted.
+        """
+        with translated("recording a failed push"):
+            try:
+                response = clients.dynamodb().update_item(
+                    TableName=self.table_name,
+                    Key=_key(subscription_pk(sub_id), SUB_SK),
+                    UpdateExpression=(
+                        "SET last_failed_version = :mark, "
+                        "failing_since = if_not_exists(failing_since, :now) "
+                        "ADD failure_count :one"
+                    ),
+                    ConditionExpression=(
+                        "attribute_exists(pk) AND (attribute_not_exists(last_failed_version) "
+                        "OR last_failed_version <> :mark)"
+                    ),
+                    ExpressionAttributeValues=to_attrs(
+                        {":mark": version_mark, ":now": now.isoformat(), ":one": 1}
+                    ),
+                    ReturnValues="ALL_NEW",
+                )
+            except ClientError as e:
+                if _is_condition_failure(e):
+                    return None
+                raise
+        item = from_attrs(response["Attributes"])
+        self._mark_members(item, failing=True)
+        return FailureStreak(
+            versions=int(item["failure_count"]),
+            since=datetime.fromisoformat(item["failing_since"]),
+        )
+
+    def record_success(self, sub_id: str, *, now: datetime) -> None:
+        """A failing subscription was reached again: its streak ends."""
+        with translated("recording a recovered subscription"):
+            try:
+                response = clients.dynamodb().update_item(
+                    TableName=self.table_name,
+                    Key=_key(subscription_pk(sub_id), SUB_SK),
+                    UpdateExpression=(
+                        "SET failure_count = :zero, last_success_at = :now "
+                        "REMOVE failing_since, last_failed_version"
+                    ),
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeValues=to_attrs({":zero": 0, ":now": now.isoformat()}),
+                    ReturnValues="ALL_NEW",
+                )
+            except ClientError as e:
+                if _is_condition_failure(e):
+                    return
+                raise
+        self._mark_members(from_attrs(response["Attributes"]), failing=False)
+
+    def _mark_members(self, item: Mapping[str, Any], *, failing: bool) -> None:
+        change = (
+            {
+                "UpdateExpression": "SET failing = :yes",
+                "ExpressionAttributeValues": {":yes": {"BOOL": True}},
+            }
+            if failing
+            else {"UpdateExpression": "REMOVE failing"}
+        )
+        for pk, sk in _member_keys(item):
+            # Only members that still exist: a concurrent re-subscribe may have moved them.
+            with translated("marking topic members"):
+                try:
+                    clients.dynamodb().update_item(
+                        TableName=self.table_name,
+                        Key=_key(pk, sk),
+                        ConditionExpression="attribute_exists(pk)",
+                        **change,
+                    )
+                except ClientError as e:
+                    if not _is_condition_failure(e):
+                        raise
 
     def _transact(self, items: list[Any], what: str) -> bool:
         """Run one transaction; False when a condition failed (someone else wrote first)."""
