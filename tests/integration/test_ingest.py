@@ -519,3 +519,57 @@ def test_concurrent_first_uploads_of_colliding_names_store_one_story(
     rejected = {r["outcomes"][0]["key"] for r in results if statuses(r) == ["rejected"]}
     assert version.source.key not in rejected
     assert rejected | {version.source.key} == set(names)
+
+
+def test_an_update_stores_what_changed_since_the_last_push(
+    s3: Any, bucket: str, store: ArticleStore
+) -> None:
+    handle(put(s3, bucket, KEY, STORY))
+    handle(put(s3, bucket, KEY, UPDATE))
+
+    update = store.get_version(ARTICLE_ID, 2)
+    assert update is not None
+    assert update.change_line == (
+        "Later on Monday, Russia's foreign ministry said it welcomed the decision "
+        "and would send a delegation to Brussels next week."
+    )
+    assert update.compared_with == 1
+    assert update.changed_words == 21
+    assert store.get_head(ARTICLE_ID).pushed_version == 2  # type: ignore[union-attr]
+
+
+def test_after_a_silent_correction_the_line_covers_everything_since_the_push(
+    s3: Any, bucket: str, store: ArticleStore
+) -> None:
+    handle(put(s3, bucket, KEY, STORY))
+    corrected = STORY.replace(b"NATO", b"Nato", 1).replace(b"Appathurai", b"Appathurai,")
+    handle(put(s3, bucket, KEY, corrected))
+    handle(put(s3, bucket, KEY, corrected.rstrip() + UPDATE[len(STORY.rstrip()) :]))
+
+    assert history(store) == [
+        (1, "new", "all"),
+        (2, "correction", "none"),
+        (3, "update", "followers"),
+    ]
+    update = store.get_version(ARTICLE_ID, 3)
+    assert update is not None
+    assert update.compared_with == 1
+    assert update.change_line is not None
+    assert update.change_line.startswith("Later on Monday, Russia's foreign ministry")
+    head = store.get_head(ARTICLE_ID)
+    assert head is not None
+    assert head.pushed_version == 3
+
+
+def test_a_headline_only_change_names_the_new_headline(
+    s3: Any, bucket: str, store: ArticleStore
+) -> None:
+    handle(put(s3, bucket, KEY, STORY))
+    renamed = STORY.replace(
+        b"NATO Will Resume Top-Level Contacts", b"NATO and Russia Will Talk Again", 1
+    )
+    handle(put(s3, bucket, KEY, renamed))
+    update = store.get_version(ARTICLE_ID, 2)
+    assert update is not None
+    assert update.change.value == "update"
+    assert update.change_line == "New headline: NATO and Russia Will Talk Again"

@@ -100,7 +100,7 @@ def test_new_version_becomes_one_job_per_shard_of_topic_all(queue_url: str, tabl
         assert job.article_id == "nato-resumes-contacts"
         assert job.version == 1
         assert job.payload == expected
-        assert job.ttl == 86_400
+        assert job.ttl == 43_200  # normal urgency (PushTtlNormalSeconds)
         assert job.topic_header == topic_header("nato-resumes-contacts")
         assert job.recipients is None
     entries = ledger_items(table, "nato-resumes-contacts")

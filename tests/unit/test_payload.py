@@ -16,9 +16,10 @@ from stoppress.contracts.payload import (
     encode_payload,
     shrink_payload,
     smaller_payload,
+    without_optional_fields,
 )
-from stoppress.notify.payload import build_payload
-from stoppress.webpush.headers import topic_header
+from stoppress.notify.payload import SiteLook, build_payload
+from stoppress.webpush.headers import Urgency, topic_header
 
 SITE = "https://news.example/"
 CREATED = datetime(2026, 11, 26, 9, 30, 15, 250000, tzinfo=UTC)
@@ -52,6 +53,13 @@ def test_payload_has_the_contract_shape() -> None:
             "tag": "article-2024-nato-resumes-contacts",
             "timestamp": 1_795_685_415_250,
             "lang": "en",
+            "actions": [
+                {
+                    "action": "read",
+                    "title": "Read",
+                    "navigate": "https://news.example/articles/2024-nato-resumes-contacts",
+                }
+            ],
         },
         "article": {"id": "2024-nato-resumes-contacts", "version": 1, "change": "new"},
     }
@@ -114,7 +122,7 @@ def test_a_payload_that_fits_is_left_alone() -> None:
 
 
 def test_shrink_returns_a_copy_that_fits_and_keeps_the_original() -> None:
-    payload = build_payload(make_version(), site_base_url=SITE)
+    payload = without_optional_fields(build_payload(make_version(), site_base_url=SITE))
     original = json.loads(json.dumps(payload))
     limit = len(encode_payload(payload)) - 20
 
@@ -127,8 +135,10 @@ def test_shrink_returns_a_copy_that_fits_and_keeps_the_original() -> None:
 
 
 def test_shrink_cuts_the_title_only_once_the_body_is_gone() -> None:
-    payload = build_payload(
-        make_version(headline="One two three four five six seven eight"), site_base_url=SITE
+    payload = without_optional_fields(
+        build_payload(
+            make_version(headline="One two three four five six seven eight"), site_base_url=SITE
+        )
     )
     without_body = dict(payload, notification=dict(payload["notification"], body=""))
     limit = len(encode_payload(without_body)) - 10
@@ -220,3 +230,91 @@ def test_topic_header_is_32_base64url_chars_of_the_ids_hash() -> None:
     assert len(header) == 32
     assert set(header) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
     assert topic_header("another-story") != header
+
+
+UPDATE_LINE = "Russia said it would send a delegation to Brussels next week."
+
+
+def make_update(**changes: object) -> Version:
+    fields: dict[str, object] = {
+        "number": 3,
+        "change": ChangeKind.UPDATE,
+        "audience": Audience.FOLLOWERS,
+        "change_line": UPDATE_LINE,
+        "compared_with": 1,
+    }
+    fields.update(changes)
+    return make_version(**fields)
+
+
+def test_an_update_says_what_changed_and_what_it_is_measured_against() -> None:
+    payload = build_payload(make_update(), site_base_url=SITE, to_followers=True)
+
+    assert payload["notification"]["body"] == UPDATE_LINE
+    assert payload["notification"]["title"] == "NATO resumes contacts with Moscow"
+    assert payload["article"] == {
+        "id": "2024-nato-resumes-contacts",
+        "version": 3,
+        "change": "update",
+        "previous_version": 1,
+    }
+    assert [a["action"] for a in payload["notification"]["actions"]] == ["read", "unfollow"]
+
+
+def test_an_update_without_a_change_line_falls_back_to_the_summary() -> None:
+    payload = build_payload(make_update(change_line=None), site_base_url=SITE)
+    assert (
+        payload["notification"]["body"] == "Alliance envoys meet for the first time in two years."
+    )
+
+
+def test_a_new_story_shows_its_summary_and_offers_no_unfollow() -> None:
+    payload = build_payload(make_version(change_line="ignored"), site_base_url=SITE)
+    assert payload["notification"]["body"].startswith("Alliance envoys")
+    assert [a["action"] for a in payload["notification"]["actions"]] == ["read"]
+    assert "previous_version" not in payload["article"]
+
+
+def test_the_site_look_the_image_and_the_language_are_carried() -> None:
+    payload = build_payload(
+        make_update(lang="de-CH", image="https://img.news.example/lead.jpg", urgency=Urgency.HIGH),
+        site_base_url=SITE,
+        look=SiteLook(icon="https://news.example/icon.png", badge="https://news.example/b.png"),
+    )
+    notification = payload["notification"]
+    assert notification["lang"] == "de-CH"
+    assert notification["image"] == "https://img.news.example/lead.jpg"
+    assert notification["icon"] == "https://news.example/icon.png"
+    assert notification["badge"] == "https://news.example/b.png"
+    assert notification["requireInteraction"] is True
+
+
+def test_only_high_urgency_asks_to_stay_on_screen() -> None:
+    payload = build_payload(make_update(), site_base_url=SITE)
+    assert "requireInteraction" not in payload["notification"]
+
+
+@given(
+    headline=st.text(min_size=1, max_size=500),
+    line=st.text(max_size=3_000),
+    image=st.booleans(),
+    followers=st.booleans(),
+    look=st.booleans(),
+)
+def test_every_combination_fits_and_pictures_and_buttons_go_before_any_text(
+    headline: str, line: str, image: bool, followers: bool, look: bool
+) -> None:
+    long_url = "https://img.news.example/" + "x" * 480
+    version = make_update(
+        headline=headline, change_line=line or None, image=long_url if image else None
+    )
+    site = SiteLook(icon=long_url, badge=long_url) if look else None
+    payload = build_payload(version, site_base_url=SITE, look=site, to_followers=followers)
+
+    assert len(encode_payload(payload)) <= MAX_PAYLOAD_BYTES
+    notification = payload["notification"]
+    text_cut = notification["title"] != headline or notification["body"] != (
+        line or version.summary
+    )
+    if text_cut:
+        assert not {"image", "actions", "badge", "icon"} & set(notification)

@@ -8,7 +8,7 @@ import pytest
 from stoppress.articles.model import Audience, ChangeKind, SourceObject, Version
 from stoppress.contracts.jobs import PushJob
 from stoppress.notify.payload import build_payload
-from stoppress.notify.planning import plan_fanout
+from stoppress.notify.planning import PushTtls, plan_fanout
 from stoppress.webpush.headers import Urgency, topic_header
 
 SITE = "https://news.example"
@@ -41,7 +41,7 @@ def test_audience_all_gets_one_job_per_shard_of_topic_all() -> None:
         assert job.article_id == "storm-warning"
         assert job.version == 1
         assert job.payload == expected_payload
-        assert job.ttl == 86_400
+        assert job.ttl == 43_200
         assert job.urgency is Urgency.NORMAL
         assert job.topic_header == topic_header("storm-warning")
         assert job.recipients is None
@@ -59,6 +59,31 @@ def test_followers_get_the_articles_own_topic() -> None:
     ]
     assert {j.payload["article"]["change"] for j in jobs} == {"update"}
     assert {j.version for j in jobs} == {2}
+    # Followers may stop following from the notification; a push to everyone has no such button.
+    assert all(a["action"] != "unfollow" for a in jobs[0].payload["notification"]["actions"][:1])
+    assert jobs[0].payload["notification"]["actions"][-1]["action"] == "unfollow"
+    everyone = plan_fanout(make_version(), shards=1, site_base_url=SITE)[0]
+    assert [a["action"] for a in everyone.payload["notification"]["actions"]] == ["read"]
+
+
+@pytest.mark.parametrize(
+    ("urgency", "tags", "ttl"),
+    [
+        (Urgency.HIGH, (), 600),
+        (Urgency.NORMAL, ("Breaking",), 600),
+        (Urgency.NORMAL, (), 7_200),
+        (Urgency.LOW, (), 86_000),
+        (Urgency.VERY_LOW, (), 86_000),
+    ],
+)
+def test_the_ttl_follows_the_pushs_urgency(
+    urgency: Urgency, tags: tuple[str, ...], ttl: int
+) -> None:
+    version = make_version(urgency=urgency, tags=tags)
+    ttls = PushTtls(high=600, normal=7_200, low=86_000)
+    [job] = plan_fanout(version, shards=1, site_base_url=SITE, ttls=ttls)
+    assert job.ttl == ttl
+    assert ("requireInteraction" in job.payload["notification"]) is (ttl == 600)
 
 
 def test_audience_none_plans_nothing() -> None:

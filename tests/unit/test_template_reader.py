@@ -170,7 +170,18 @@ def test_resolve_against_values_in_the_real_template() -> None:
             },
         ),
         # SITE_BASE_URL refers to a parameter without a default: left for the caller.
-        ("NotifyFunction", {"PUSH_QUEUE_URL": "https://sqs/push-jobs", "TOPIC_SHARDS": "64"}),
+        (
+            "NotifyFunction",
+            {
+                "PUSH_QUEUE_URL": "https://sqs/push-jobs",
+                "TOPIC_SHARDS": "64",
+                "PUSH_TTL_HIGH": "3600",
+                "PUSH_TTL_NORMAL": "43200",
+                "PUSH_TTL_LOW": "86400",
+                "SITE_ICON_URL": "",
+                "SITE_BADGE_URL": "",
+            },
+        ),
         (
             "SendFunction",
             {

@@ -21,7 +21,7 @@ import difflib
 import re
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from stoppress.articles.model import Article, Audience, ChangeKind
 from stoppress.articles.normalise import normalise_text
@@ -30,6 +30,8 @@ from stoppress.webpush.headers import Urgency
 # A typo fix touches one to three words; a real development in a story (a new
 # quote, a new figure with its context, a new sentence) touches more.
 SUBSTANTIAL_WORDS: Final = 5
+
+_P = TypeVar("_P", bound=Hashable)
 
 # Scripts written without spaces (Chinese, Japanese): each character counts as
 # a word, so a new sentence there is as substantial as one in English, and a one-
@@ -105,14 +107,12 @@ def _trimmed(a: Sequence[Hashable], b: Sequence[Hashable]) -> tuple[Sequence[Any
     return a[start : len(a) - end], b[start : len(b) - end]
 
 
-def _unaligned(
-    old: list[tuple[str, ...]], new: list[tuple[str, ...]]
-) -> Iterator[tuple[Sequence[tuple[str, ...]], Sequence[tuple[str, ...]]]]:
+def _unaligned(old: list[_P], new: list[_P]) -> Iterator[tuple[Sequence[_P], Sequence[_P]]]:
     """The stretches of paragraphs the alignment leaves unmatched, as (old, new) pairs."""
     a, b = _trimmed(old, new)
     if not a and not b:
         return
-    counts: dict[tuple[str, ...], list[int]] = {}
+    counts: dict[_P, list[int]] = {}
     for paragraph in a:
         counts.setdefault(paragraph, [0, 0, -1])[0] += 1
     for j, paragraph in enumerate(b):
@@ -128,6 +128,31 @@ def _unaligned(
         i0, j0 = i + 1, j + 1
     if i0 < len(a) or j0 < len(b):
         yield a[i0:], b[j0:]
+
+
+@dataclass(frozen=True, eq=False)
+class _Paragraph:
+    """A paragraph's text, equal to another when their words are (as ``words`` sees them)."""
+
+    key: tuple[str, ...]
+    text: str
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Paragraph) and self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+
+def unaligned_runs(before: str, after: str) -> Iterator[tuple[list[str], list[str]]]:
+    """The paragraphs of ``before`` and ``after`` that differ, stretch by stretch, as text.
+
+    The same alignment ``changed_word_count`` uses: what it leaves unmatched.
+    """
+    old = [_Paragraph(tuple(words(p)), p) for p in before.split("\n\n")]
+    new = [_Paragraph(tuple(words(p)), p) for p in after.split("\n\n")]
+    for old_run, new_run in _unaligned(old, new):
+        yield [p.text for p in old_run], [p.text for p in new_run]
 
 
 def _increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:

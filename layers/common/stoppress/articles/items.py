@@ -76,7 +76,15 @@ def version_to_item(version: Version) -> dict[str, Any]:
         item["article_updated_at"] = _iso(version.article_updated_at)
     if version.reader is not None:
         item["reader"] = version.reader
+    for name in ("change_line", "changed_words", "compared_with", "lang", "image"):
+        value = getattr(version, name)
+        if value is not None:
+            item[name] = value
     return item
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 def version_from_item(item: Mapping[str, Any]) -> Version:
@@ -99,12 +107,17 @@ def version_from_item(item: Mapping[str, Any]) -> Version:
         article_updated_at=datetime.fromisoformat(updated) if updated else None,
         reader=item.get("reader"),
         created_at=datetime.fromisoformat(item["created_at"]),
+        change_line=item.get("change_line"),
+        changed_words=_int_or_none(item.get("changed_words")),
+        compared_with=_int_or_none(item.get("compared_with")),
+        lang=item.get("lang"),
+        image=item.get("image"),
     )
 
 
 def head_to_item(head: Head) -> dict[str, Any]:
     """The HEAD item: latest version number and hash, and its source's place in event order."""
-    return {
+    item: dict[str, Any] = {
         "pk": article_pk(head.article_id),
         "sk": HEAD_SK,
         "type": HEAD_TYPE,
@@ -115,6 +128,9 @@ def head_to_item(head: Head) -> dict[str, Any]:
         "updated_at": _iso(head.updated_at),
         **_source_fields(head.source),
     }
+    if head.pushed_version is not None:
+        item["pushed_version"] = head.pushed_version
+    return item
 
 
 def head_from_item(item: Mapping[str, Any]) -> Head:
@@ -125,4 +141,5 @@ def head_from_item(item: Mapping[str, Any]) -> Head:
         headline=item["headline"],
         source=_source_from(item),
         updated_at=datetime.fromisoformat(item["updated_at"]),
+        pushed_version=_int_or_none(item.get("pushed_version")),
     )

@@ -40,6 +40,8 @@ class EditorOverrides(BaseModel):
 
     notify: Audience | None = None
     urgency: Urgency | None = None
+    # The line an update's push shows, in the editor's words (instead of the computed one).
+    update_note: str | None = None
 
 
 class Article(BaseModel):
@@ -58,6 +60,10 @@ class Article(BaseModel):
     # model_construct: the same empty value, without building the validator at import.
     overrides: EditorOverrides = EditorOverrides.model_construct()
     source_format: SourceFormat
+    # The article's language (BCP 47, e.g. "de-CH") and lead image (an absolute https
+    # URL), when the file says; shown with its notification.
+    lang: str | None = None
+    image: str | None = None
     # sha256 over the normalised headline, dateline and paragraphs: whitespace-
     # and encoding-only differences hash the same.
     content_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
@@ -104,6 +110,13 @@ class Version(BaseModel):
     # The reader (``parse.READER_VERSION``) that made it; None: before readers were recorded.
     reader: str | None = None
     created_at: AwareDatetime
+    # What changed since ``compared_with`` (the version followers were last pushed), in
+    # a line for the push (``articles.change_line``), and how many words the diff changed.
+    change_line: str | None = None
+    changed_words: int | None = None
+    compared_with: int | None = None
+    lang: str | None = None
+    image: str | None = None
 
 
 class Head(BaseModel):
@@ -117,10 +130,12 @@ class Head(BaseModel):
     headline: str
     source: SourceObject
     updated_at: datetime
+    # The latest version that was pushed (audience other than none); None: not known.
+    pushed_version: int | None = None
 
 
-def head_for(version: Version, *, updated_at: datetime) -> Head:
-    """The head that points at ``version``."""
+def head_for(version: Version, *, updated_at: datetime, pushed_before: int | None = None) -> Head:
+    """The head that points at ``version``; ``pushed_before`` is the previous head's pushed one."""
     return Head(
         article_id=version.article_id,
         version=version.number,
@@ -128,4 +143,5 @@ def head_for(version: Version, *, updated_at: datetime) -> Head:
         headline=version.headline,
         source=version.source,
         updated_at=updated_at,
+        pushed_version=version.number if version.audience is not Audience.NONE else pushed_before,
     )

@@ -12,6 +12,10 @@ from collections.abc import Mapping
 from copy import deepcopy
 from typing import Any, Final
 
+# What goes, in this order, before any text is cut: pictures and buttons are
+# nice to have, the words are the news.
+OPTIONAL_FIELDS: Final = ("image", "actions", "badge", "icon")
+
 # The smallest plaintext limit among the big push services is about 4 KB minus
 # encryption overhead; 2,700 bytes leaves room for every one of them.
 MAX_PAYLOAD_BYTES: Final = 2_700
@@ -36,15 +40,19 @@ def encode_payload(payload: Mapping[str, Any]) -> bytes:
 def shrink_payload(payload: Mapping[str, Any], max_bytes: int) -> dict[str, Any]:
     """A copy of ``payload`` whose encoding fits in ``max_bytes``.
 
-    The body is cut first, on a word boundary with an ellipsis; only if an empty
-    body is still too long is the title cut the same way. Everything else (URL,
-    tag, ids) is needed by the service worker and is left whole. Raises
-    ValueError when even that cannot fit.
+    The optional fields go first (``OPTIONAL_FIELDS``, in order); then the body
+    is cut, on a word boundary with an ellipsis; only if an empty body is still
+    too long is the title cut the same way. Everything else (URL, tag, ids) is
+    needed by the service worker and is left whole. Raises ValueError when even
+    that cannot fit.
     """
     shrunk = deepcopy(dict(payload))
     if len(encode_payload(shrunk)) <= max_bytes:
         return shrunk
     notification = shrunk["notification"]
+    for name in OPTIONAL_FIELDS:
+        if notification.pop(name, None) is not None and len(encode_payload(shrunk)) <= max_bytes:
+            return shrunk
     for field in ("body", "title"):
         text = notification.get(field) or ""
         if not text:
@@ -60,11 +68,12 @@ def shrink_payload(payload: Mapping[str, Any], max_bytes: int) -> dict[str, Any]
 def smaller_payload(payload: Mapping[str, Any], at_most: int) -> dict[str, Any] | None:
     """A genuinely smaller copy of ``payload``, for one retry after a push service refused it.
 
-    Half the body's encoded text is cut, and the whole payload to at most ``at_most``
-    bytes, though never below what it needs without its body: so the title is kept
-    and the fixed fields always fit, however short the payload. With no body, the
-    title is halved instead. None when there is no text left to cut.
+    The optional fields go, half the body's encoded text is cut, and the whole
+    payload to at most ``at_most`` bytes, though never below what it needs without
+    its body: so the title is kept and the fixed fields always fit, however short
+    the payload. With no body, the title is halved instead. None when there is no text left to cut.
     """
+    payload = without_optional_fields(payload)
     size = len(encode_payload(payload))
     notification = payload["notification"]
     for field in ("body", "title"):
@@ -76,6 +85,12 @@ def smaller_payload(payload: Mapping[str, Any], at_most: int) -> dict[str, Any] 
         limit = max(floor, min(at_most, size - (text_bytes + 1) // 2))
         return shrink_payload(payload, limit)
     return None
+
+
+def without_optional_fields(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``payload`` with only the text and the fields the worker needs."""
+    notification = {k: v for k, v in payload["notification"].items() if k not in OPTIONAL_FIELDS}
+    return dict(payload, notification=notification)
 
 
 def _longest_fitting_prefix(

@@ -74,6 +74,16 @@ class SubscribeSettings(PushEndpointSettings, _Table, _TopicShards):
 
 class NotifySettings(_Table, _PushQueue, _TopicShards):
     site_base_url: str = Field(alias="SITE_BASE_URL", pattern=r"^https?://")
+    # How long a push service keeps an undelivered push, by urgency: breaking news
+    # an hour later is no longer breaking.
+    push_ttl_high: int = Field(alias="PUSH_TTL_HIGH", default=3_600, ge=0, le=2_419_200)
+    push_ttl_normal: int = Field(alias="PUSH_TTL_NORMAL", default=43_200, ge=0, le=2_419_200)
+    push_ttl_low: int = Field(alias="PUSH_TTL_LOW", default=86_400, ge=0, le=2_419_200)
+    # The site's notification icon and monochrome badge: absolute https URLs, or empty.
+    site_icon_url: str = Field(alias="SITE_ICON_URL", default="", pattern=r"^(https://\S{1,500})?$")
+    site_badge_url: str = Field(
+        alias="SITE_BADGE_URL", default="", pattern=r"^(https://\S{1,500})?$"
+    )
 
 
 class SendSettings(PushEndpointSettings, _Table, _PushQueue):

@@ -26,10 +26,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final, Literal, Protocol
 
-from stoppress.articles.changes import ChangeDecision, classify_change
+from stoppress.articles.change_line import change_line
+from stoppress.articles.changes import ChangeDecision, changed_word_count, classify_change
 from stoppress.articles.draft import cut_reason, shown
 from stoppress.articles.items import version_to_item
-from stoppress.articles.model import Article, Head, SourceObject, Version, head_for
+from stoppress.articles.model import Article, ChangeKind, Head, SourceObject, Version, head_for
 from stoppress.articles.parse import MAX_ARTICLE_BYTES, READER_VERSION, parse_article
 from stoppress.contracts.keys import story_name
 from stoppress.core.errors import (
@@ -152,13 +153,13 @@ def ingest_upload(
             return _reject(upload, _taken_reason(article.id, head), store=store, now=now)
         if head is not None and is_older(source, head.source):
             return IngestOutcome("stale", upload.key, article.id, attempts=attempt)
-        previous = None
+        previous = pushed = None
         if head is not None and head.content_hash != article.content_hash:
-            if head.version not in seen:
-                seen[head.version] = _previous(
-                    article.id, head.version, store=store, objects=objects
-                )
+            for number in {head.version, head.pushed_version or head.version}:
+                if number not in seen:
+                    seen[number] = _previous(article.id, number, store=store, objects=objects)
             previous = seen[head.version]
+            pushed = seen[head.pushed_version or head.version]
         if head is not None and article.content_hash in (
             head.content_hash,
             previous.content_hash if previous else None,
@@ -170,7 +171,10 @@ def ingest_upload(
             continue
 
         decision = _judge(article, previous)
-        version = _version(article, source, decision, head=head, settings=settings, now=now())
+        described = _describe(article, decision, head, previous, pushed)
+        version = _version(
+            article, source, decision, described, head=head, settings=settings, now=now()
+        )
         if version is None:
             return _reject(
                 upload,
@@ -182,7 +186,11 @@ def ingest_upload(
         try:
             store.put_version(
                 version,
-                head_for(version, updated_at=version.created_at),
+                head_for(
+                    version,
+                    updated_at=version.created_at,
+                    pushed_before=head.pushed_version if head else None,
+                ),
                 expected_head=head.version if head else None,
             )
         except VersionConflictError:
@@ -277,10 +285,56 @@ def _judge(article: Article, previous: _Previous | None) -> ChangeDecision:
     )
 
 
+@dataclass(frozen=True)
+class _Described:
+    """What changed since the version followers were last pushed."""
+
+    line: str | None = None
+    changed_words: int | None = None
+    compared_with: int | None = None
+
+
+def _describe(
+    article: Article,
+    decision: ChangeDecision,
+    head: Head | None,
+    previous: "_Previous | None",
+    pushed: "_Previous | None",
+) -> _Described:
+    """The change line and word count against the last pushed version (docs/design.md).
+
+    After a silent correction the last pushed version is older than the head:
+    the line then covers everything since the push followers actually saw.
+    """
+    if head is None or decision.change is ChangeKind.NEW:
+        return _Described()
+    number = head.pushed_version or head.version
+    changed = decision.changed_words
+    if pushed is not previous:
+        changed = (
+            None
+            if pushed is None or pushed.body is None
+            else changed_word_count(pushed.body, article.body)
+        )
+    note = article.overrides.update_note
+    if note:
+        return _Described(note, changed, number)
+    if pushed is None or pushed.body is None:
+        return _Described(None, changed, number)
+    line = change_line(
+        previous_headline=pushed.headline,
+        previous_body=pushed.body,
+        headline=article.headline,
+        body=article.body,
+    )
+    return _Described(line.text if line else None, changed, number)
+
+
 def _version(
     article: Article,
     source: SourceObject,
     decision: ChangeDecision,
+    described: _Described,
     *,
     head: Head | None,
     settings: IngestSettings,
@@ -289,9 +343,13 @@ def _version(
     """The version to store, with its body left in S3 when it is long; None if it cannot fit."""
     body = article.body
     in_source = len(body.encode("utf-8")) > settings.inline_body_limit
-    version = _build_version(article, source, decision, head=head, now=now, in_source=in_source)
+    version = _build_version(
+        article, source, decision, described, head=head, now=now, in_source=in_source
+    )
     if not in_source and _item_bytes(version) > MAX_VERSION_ITEM_BYTES:
-        version = _build_version(article, source, decision, head=head, now=now, in_source=True)
+        version = _build_version(
+            article, source, decision, described, head=head, now=now, in_source=True
+        )
     return version if _item_bytes(version) <= MAX_VERSION_ITEM_BYTES else None
 
 
@@ -305,6 +363,7 @@ def _build_version(
     article: Article,
     source: SourceObject,
     decision: ChangeDecision,
+    described: _Described,
     *,
     head: Head | None,
     now: datetime,
@@ -328,6 +387,11 @@ def _build_version(
         article_updated_at=article.updated_at,
         reader=READER_VERSION,
         created_at=now,
+        lang=article.lang,
+        image=article.image,
+        change_line=described.line,
+        changed_words=described.changed_words,
+        compared_with=described.compared_with,
     )
 
 

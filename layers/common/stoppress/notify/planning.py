@@ -5,17 +5,36 @@ one version becomes ``shards`` small jobs that SendFunction instances run in
 parallel, each paging through one shard's members.
 """
 
+from dataclasses import dataclass
 from typing import Final
 
 from stoppress.articles.model import Audience, Version
 from stoppress.contracts.jobs import PushJob
-from stoppress.contracts.keys import TOPIC_ALL, article_topic
-from stoppress.notify.payload import build_payload
+from stoppress.contracts.keys import ARTICLE_TOPIC_PREFIX, TOPIC_ALL, article_topic
+from stoppress.notify.payload import SiteLook, build_payload
 from stoppress.webpush.headers import Urgency, topic_header
 
-# A day-old update is no longer news; push services drop it rather than deliver it late.
-DEFAULT_TTL: Final = 86_400
 BREAKING_TAG: Final = "breaking"
+
+
+@dataclass(frozen=True)
+class PushTtls:
+    """How long push services keep an undelivered push (seconds), by its urgency.
+
+    Push services drop a push older than its TTL rather than deliver it late:
+    breaking news is stale within the hour, an ordinary update within the day.
+    """
+
+    high: int = 3_600
+    normal: int = 43_200
+    low: int = 86_400
+
+    def for_urgency(self, urgency: Urgency) -> int:
+        if urgency is Urgency.HIGH:
+            return self.high
+        if urgency is Urgency.NORMAL:
+            return self.normal
+        return self.low
 
 
 def audience_topic(version: Version) -> str | None:
@@ -35,7 +54,12 @@ def push_urgency(version: Version) -> Urgency:
 
 
 def plan_fanout(
-    version: Version, *, shards: int, site_base_url: str, ttl: int = DEFAULT_TTL
+    version: Version,
+    *,
+    shards: int,
+    site_base_url: str,
+    ttls: PushTtls | None = None,
+    look: SiteLook | None = None,
 ) -> list[PushJob]:
     """One push job per shard of the version's audience topic (none for audience none)."""
     if shards < 1:
@@ -43,8 +67,15 @@ def plan_fanout(
     topic = audience_topic(version)
     if topic is None:
         return []
-    payload = build_payload(version, site_base_url=site_base_url)
     urgency = push_urgency(version)
+    payload = build_payload(
+        version,
+        site_base_url=site_base_url,
+        look=look,
+        to_followers=topic.startswith(ARTICLE_TOPIC_PREFIX),
+        urgency=urgency,
+    )
+    ttl = (ttls or PushTtls()).for_urgency(urgency)
     header = topic_header(version.article_id)
     return [
         PushJob(

@@ -14,7 +14,8 @@ from stoppress.contracts.jobs import EnqueueError, PushJob
 from stoppress.core.errors import StoppressError
 from stoppress.core.observability import logger
 from stoppress.core.settings import NotifySettings
-from stoppress.notify.planning import plan_fanout
+from stoppress.notify.payload import SiteLook
+from stoppress.notify.planning import PushTtls, plan_fanout
 
 # One SendMessageBatch worth of jobs is recorded, then enqueued, before the next:
 # the first shards start sending while later ones are still being recorded, and a
@@ -50,7 +51,15 @@ def notify_version(
     then skipped, and the log line "push jobs recorded" with no matching "push
     jobs enqueued" shows which.
     """
-    jobs = plan_fanout(version, shards=settings.topic_shards, site_base_url=settings.site_base_url)
+    jobs = plan_fanout(
+        version,
+        shards=settings.topic_shards,
+        site_base_url=settings.site_base_url,
+        ttls=PushTtls(
+            high=settings.push_ttl_high, normal=settings.push_ttl_normal, low=settings.push_ttl_low
+        ),
+        look=SiteLook(icon=settings.site_icon_url or None, badge=settings.site_badge_url or None),
+    )
     enqueued = 0
     with ThreadPoolExecutor(max_workers=LEDGER_WORKERS) as pool:
         for start in range(0, len(jobs), CHUNK):
