@@ -11,8 +11,10 @@ and at most 24 h away, ``sub`` a mailto: or https: URI), the ``TTL``,
 decrypts the aes128gcm body with ``http_ece`` and records the JSON it finds.
 
 Each subscriber can be told how to answer: 201 (default), 404, 410, 413, 429
-with ``Retry-After``, 500, 503, or hang; for a number of requests or for good.
-``latency_ms`` delays every answer, like a push service across the Internet.
+with ``Retry-After``, 500, 503, an answer with a body of any size, a slow
+answer, a reset connection, or no answer at all; for a number of requests or
+for good. ``latency_ms`` delays every answer, like a push service across the
+Internet.
 
     with PushService(vapid_public_key=public_b64) as service:
         alice = service.new_subscriber("alice")
@@ -27,6 +29,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import secrets
+import socket
+import struct
 import threading
 import time
 from collections import Counter, deque
@@ -55,6 +59,12 @@ class Behaviour:
     status: int = 201
     retry_after: int | None = None
     hang: bool = False
+    # The connection is reset (TCP RST) before any answer; the push is not accepted.
+    reset: bool = False
+    # The answer (and, for 201, the acceptance) comes this much later.
+    delay_ms: float = 0
+    # A body of this many bytes follows the status, streamed without a Content-Length.
+    answer_bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -109,14 +119,34 @@ class Subscriber:
         return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
 
     def respond_with(
-        self, status: int, *, retry_after: int | None = None, times: int | None = None
+        self,
+        status: int,
+        *,
+        retry_after: int | None = None,
+        answer_bytes: int = 0,
+        times: int | None = None,
     ) -> None:
-        """Answer ``status`` to the next ``times`` requests (then the default again), or always."""
-        self._set(Behaviour(status=status, retry_after=retry_after), times)
+        """Answer ``status`` to the next ``times`` requests (then the default again), or always.
+
+        ``answer_bytes`` streams a body that long after the status.
+        """
+        self._set(
+            Behaviour(status=status, retry_after=retry_after, answer_bytes=answer_bytes), times
+        )
 
     def hang(self, *, times: int | None = None) -> None:
         """Never answer (until the service stops) the next ``times`` requests, or always."""
         self._set(Behaviour(hang=True), times)
+
+    def reset_connection(self, *, times: int | None = None) -> None:
+        """Reset the connection instead of answering the next ``times`` requests, or always."""
+        self._set(Behaviour(reset=True), times)
+
+    def answer_slowly(
+        self, delay_ms: float, *, status: int = 201, times: int | None = None
+    ) -> None:
+        """Answer ``status`` only ``delay_ms`` after each of the next ``times`` requests."""
+        self._set(Behaviour(status=status, delay_ms=delay_ms), times)
 
     def _set(self, behaviour: Behaviour, times: int | None) -> None:
         with self._lock:
@@ -149,6 +179,38 @@ class Subscriber:
 
 def _lower(headers: Any) -> dict[str, str]:
     return {k.lower(): v for k, v in headers.items()}
+
+
+def _reset(request: web.Request) -> web.StreamResponse:
+    """Drop the connection with a TCP RST, as a crashing or overloaded server does."""
+    transport = request.transport
+    if transport is not None:
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            # Linger 0: close() sends RST instead of FIN.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        transport.abort()
+    # Nothing reaches the client: the transport is gone.
+    return web.Response(status=500)
+
+
+async def _stream_answer(
+    request: web.Request, status: int, headers: dict[str, str], size: int
+) -> web.StreamResponse:
+    """``size`` bytes of body after ``status``, chunked, until the client hangs up."""
+    response = web.StreamResponse(status=status, headers=headers)
+    await response.prepare(request)
+    chunk = b"x" * 65536
+    sent = 0
+    try:
+        while sent < size:
+            part = chunk[: size - sent]
+            await response.write(part)
+            sent += len(part)
+        await response.write_eof()
+    except ConnectionError:
+        pass  # the client stopped reading, as it should
+    return response
 
 
 class PushService:
@@ -323,6 +385,12 @@ class PushService:
                 assert self._stopping is not None
                 await self._stopping.wait()
                 raise Rejected(503, "hung until shutdown")
+            if behaviour.delay_ms:
+                await asyncio.sleep(behaviour.delay_ms / 1000)
+            if behaviour.reset:
+                if self.record:
+                    sub._record(Attempt(0, "connection reset", _lower(request.headers)), None)
+                return _reset(request)
             if behaviour.status not in (201, 202):
                 raise Rejected(behaviour.status, "told to")
             payload = self._decrypt(body, sub)
@@ -333,6 +401,8 @@ class PushService:
                 sub._record(Attempt(r.status, r.reason, _lower(request.headers)), None)
             if behaviour is not None and behaviour.retry_after is not None:
                 resp_headers["Retry-After"] = str(behaviour.retry_after)
+            if behaviour is not None and behaviour.answer_bytes:
+                return await _stream_answer(request, r.status, resp_headers, behaviour.answer_bytes)
             return web.Response(status=r.status, text=r.reason, headers=resp_headers)
         if self.record:
             headers = _lower(request.headers)
@@ -341,9 +411,10 @@ class PushService:
                 Delivery(headers, payload, len(body), time.time()),
             )
         self._count(201, delivered=True)
-        return web.Response(
-            status=201, headers={"Location": f"{self.origin}/message/{next(self._message_ids)}"}
-        )
+        location = {"Location": f"{self.origin}/message/{next(self._message_ids)}"}
+        if behaviour is not None and behaviour.answer_bytes:
+            return await _stream_answer(request, 201, location, behaviour.answer_bytes)
+        return web.Response(status=201, headers=location)
 
     def _count(self, status: int, *, delivered: bool) -> None:
         with self._changed:

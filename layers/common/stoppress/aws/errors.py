@@ -59,10 +59,32 @@ def error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
+# Why DynamoDB cancelled a transaction, per item: worth retrying ("None" marks
+# the items that were fine).
+TRANSIENT_CANCELLATION_REASONS: Final = frozenset(
+    {
+        "ThrottlingError",
+        "ProvisionedThroughputExceeded",
+        "RequestLimitExceeded",
+        "TransactionConflict",
+    }
+)
+
+
 def is_transient(error: ClientError) -> bool:
-    """Throttling, conflicts with an in-flight transaction, and any 5xx: try again later."""
+    """Throttling, conflicts with an in-flight transaction, and any 5xx: try again later.
+
+    A cancelled transaction is transient when what cancelled it was: throttling
+    or a conflict on some item, and no failed condition.
+    """
     status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-    return error_code(error) in TRANSIENT_CODES or int(status or 0) >= 500
+    code = error_code(error)
+    if code == "TransactionCanceledException":
+        reasons = {str(r.get("Code")) for r in error.response.get("CancellationReasons") or []}
+        return bool(reasons & TRANSIENT_CANCELLATION_REASONS) and reasons <= (
+            TRANSIENT_CANCELLATION_REASONS | {"None"}
+        )
+    return code in TRANSIENT_CODES or int(status or 0) >= 500
 
 
 def as_transient(error: BaseException, action: str) -> TransientError | None:

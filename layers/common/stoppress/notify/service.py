@@ -45,11 +45,12 @@ def notify_version(
     the queue refuses some jobs, their entries are erased and the error
     propagates, so the stream retries the record and the retry records and
     sends exactly those jobs again; jobs that did reach the queue stay recorded
-    and are not repeated. Enqueueing before recording would instead send
-    duplicates on every retry. What this order cannot cover is the process
-    dying between a record and its enqueue (a Lambda timeout): that shard is
-    then skipped, and the log line "push jobs recorded" with no matching "push
-    jobs enqueued" shows which.
+    and are not repeated. If recording fails for some jobs of a chunk, the ones
+    recorded are enqueued before the error propagates. Enqueueing before
+    recording would instead send duplicates on every retry. What this order
+    cannot cover is the process dying between a record and its enqueue (a
+    Lambda timeout): that shard is then skipped, and the log line "push jobs
+    recorded" with no matching "push jobs enqueued" shows which.
     """
     jobs = plan_fanout(
         version,
@@ -64,30 +65,47 @@ def notify_version(
     with ThreadPoolExecutor(max_workers=LEDGER_WORKERS) as pool:
         for start in range(0, len(jobs), CHUNK):
             chunk = jobs[start : start + CHUNK]
-            first = list(pool.map(lambda job: _record(ledger, job), chunk))
-            recorded = [job for job, ok in zip(chunk, first, strict=True) if ok]
-            if len(recorded) < len(chunk):
-                already = [j.shard for j, ok in zip(chunk, first, strict=True) if not ok]
-                logger.info("push jobs already enqueued", extra={"shards": already})
-            if not recorded:
-                continue
-            logger.info(
-                "push jobs recorded", extra={"topic": recorded[0].topic, "jobs": len(recorded)}
-            )
-            try:
-                queue.enqueue(recorded)
-            except EnqueueError as e:
-                _erase(ledger, e.not_enqueued)
-                enqueued += len(recorded) - len(e.not_enqueued)
-                logger.warning(
-                    "push jobs not enqueued, erased from the ledger for a retry",
-                    extra={
-                        "enqueued": enqueued,
-                        "shards": [j.shard for j in e.not_enqueued],
-                    },
+            outcomes = [pool.submit(_record, ledger, job) for job in chunk]
+            recorded: list[PushJob] = []
+            already: list[PushJob] = []
+            unrecorded: list[PushJob] = []
+            failure: Exception | None = None
+            for job, outcome in zip(chunk, outcomes, strict=True):
+                try:
+                    (recorded if outcome.result() else already).append(job)
+                except Exception as e:  # noqa: BLE001 - raised below, after the recorded go on
+                    unrecorded.append(job)
+                    failure = failure or e
+            if already:
+                logger.info(
+                    "push jobs already enqueued", extra={"shards": [j.shard for j in already]}
                 )
-                raise
-            enqueued += len(recorded)
+            if recorded:
+                logger.info(
+                    "push jobs recorded", extra={"topic": recorded[0].topic, "jobs": len(recorded)}
+                )
+                try:
+                    queue.enqueue(recorded)
+                except EnqueueError as e:
+                    _erase(ledger, e.not_enqueued)
+                    enqueued += len(recorded) - len(e.not_enqueued)
+                    logger.warning(
+                        "push jobs not enqueued, erased from the ledger for a retry",
+                        extra={
+                            "enqueued": enqueued,
+                            "shards": [j.shard for j in e.not_enqueued],
+                        },
+                    )
+                    raise
+                enqueued += len(recorded)
+            if failure is not None:
+                # Jobs this call recorded had to reach the queue first: a retry finds
+                # them recorded and skips them. The retry records the rest.
+                logger.warning(
+                    "push jobs not recorded, the record will be retried",
+                    extra={"enqueued": enqueued, "shards": [j.shard for j in unrecorded]},
+                )
+                raise failure
     logger.info(
         "push jobs enqueued",
         extra={

@@ -16,6 +16,9 @@ MAX_BODY_BYTES: Final = 4096
 # so a body of brackets could otherwise exhaust the stack inside the size limit.
 MAX_NESTING: Final = 16
 MAX_REPORTED_ERRORS: Final = 5
+# A dependency that is throttled or down: long enough for SDK-level throttling to
+# pass, short enough that a browser retrying once does not give up on the reader.
+RETRY_AFTER_SECONDS: Final = 5
 JSON_MEDIA_TYPE: Final = content_types.APPLICATION_JSON
 
 _QUOTE, _BACKSLASH = ord('"'), ord("\\")
@@ -29,10 +32,12 @@ class RequestError(Exception):
 
 
 def error_response(status: int, code: str, message: str) -> Response:
+    """The ``{"error": ...}`` answer; a 503 also says when to try again (``Retry-After``)."""
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
         body=json.dumps({"error": {"code": code, "message": message}}),
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None,
     )
 
 
