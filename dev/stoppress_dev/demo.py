@@ -209,6 +209,11 @@ def _check(
         for article_id, versions in histories.items()
         for v in versions
     }
+    change_lines = {
+        (article_id, int(v["number"])): v.get("change_line")
+        for article_id, versions in histories.items()
+        for v in versions
+    }
     for sub, browser in subscribers:
         got: dict[tuple[str, int], int] = {}
         for d in sub.deliveries:
@@ -218,6 +223,9 @@ def _check(
             note = (d.payload or {}).get("notification", {})
             if note.get("title") != headlines.get(ident):
                 problems.append(f"{browser.name}: {ident} titled {note.get('title')!r}")
+            line = change_lines.get(ident)
+            if article.get("change") == "update" and line and note.get("body") != line:
+                problems.append(f"{browser.name}: {ident} does not say what changed")
             if note.get("tag") != article_tag(ident[0]):
                 problems.append(f"{browser.name}: {ident} has tag {note.get('tag')!r}")
             if d.headers.get("topic") != topic_header(ident[0]):
@@ -264,10 +272,15 @@ def _print_deliveries(console: Console, subscribers: Iterable[tuple[Subscriber, 
 
 def _print_histories(console: Console, histories: Mapping[str, list[dict[str, Any]]]) -> None:
     table = Table(title="Version history", title_justify="left", expand=True)
-    for col in ("article", "v", "change", "audience", "urgency", "headline"):
+    for col in ("article", "v", "change", "audience", "urgency", "headline", "what changed"):
         table.add_column(col, overflow="fold")
     for article_id, versions in histories.items():
         for v in versions:
+            changed = v.get("change_line") or ""
+            if v.get("changed_words") is not None:
+                changed += (
+                    f" [dim]({v['changed_words']} words since v{v.get('compared_with')})[/dim]"
+                )
             table.add_row(
                 article_id,
                 str(v.get("number")),
@@ -275,6 +288,7 @@ def _print_histories(console: Console, histories: Mapping[str, list[dict[str, An
                 str(v.get("audience")),
                 str(v.get("urgency")),
                 str(v.get("headline")),
+                changed.strip(),
             )
     console.print(table)
 
