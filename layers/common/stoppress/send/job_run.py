@@ -5,6 +5,9 @@ the module docstring there gives the rules this code follows.
 """
 
 import asyncio
+import contextlib
+import random
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -14,9 +17,11 @@ from typing import Final
 
 from stoppress.contracts.jobs import PushJob, Recipient
 from stoppress.contracts.payload import encode_payload, smaller_payload
-from stoppress.core.errors import InvalidSubscriptionError
+from stoppress.core.errors import InvalidSubscriptionError, TransientError
+from stoppress.core.observability import logger
 from stoppress.send.model import (
     JobClaims,
+    JobInProgressError,
     MemberStore,
     PushClient,
     RetryQueue,
@@ -35,6 +40,8 @@ RETRY_JOB_SIZE: Final = 200
 # at most this unless its title and fixed fields need more, for its one retry.
 SHRUNK_PAYLOAD_BYTES: Final = 1_024
 DELETE_WORKERS: Final = 8
+# Tries of one checkpoint's writes when a dependency is throttled or unreachable.
+WRITE_ATTEMPTS: Final = 3
 
 
 @dataclass
@@ -57,6 +64,10 @@ class _Pending:
     recovered_ids: list[str] = field(default_factory=list)
     retry: list[Recipient] = field(default_factory=list)
     retry_after: int = 0
+
+    def clear(self) -> None:
+        self.sent = self.expired = self.failed = self.retry_after = 0
+        self.expired_ids, self.failed_ids, self.recovered_ids, self.retry = [], [], [], []
 
 
 def _recipient_pages(
@@ -140,6 +151,7 @@ class JobRun:
         self._last_commit = clock()
         self._commit_lock = asyncio.Lock()
         self._commit_task: asyncio.Task[None] | None = None
+        self._read_error: Exception | None = None
         self.pending = _Pending()
         self.totals = _Pending()
         self.retried = 0
@@ -160,12 +172,32 @@ class JobRun:
         producer = asyncio.create_task(self._produce(pages, cursor))
         try:
             await asyncio.gather(producer, *workers)
+        except Exception:
+            # A page that could not be read, or a checkpoint that failed: keep what
+            # was done (outcomes written, cursor moved past the pages fully sent),
+            # so the redelivery starts after them instead of sending them again.
+            for task in (producer, *workers):
+                task.cancel()
+            await self._save_progress()
+            raise
         finally:
             for task in (producer, *workers):
                 task.cancel()
         if self._commit_task is not None:
             await self._commit_task
-        await self._commit(final=True)
+        await self._commit()
+        if self._read_error is not None:
+            # The pages read before it were sent and checkpointed; the job is not done.
+            raise self._read_error
+
+    async def _save_progress(self) -> None:
+        if self._commit_task is not None:
+            with contextlib.suppress(Exception):
+                await self._commit_task
+        try:
+            await self._commit()
+        except Exception:  # noqa: BLE001 - the original failure is the one to report
+            logger.warning("progress could not be saved", extra={"job_id": self.job.job_id})
 
     async def _produce(
         self,
@@ -186,7 +218,11 @@ class JobRun:
         # Read the next page in a thread while this one is being sent.
         upcoming = asyncio.ensure_future(asyncio.to_thread(next, pages, None))
         while True:
-            page = await upcoming
+            try:
+                page = await upcoming
+            except Exception as e:  # noqa: BLE001 - raised by run() once the pages read are sent
+                self._read_error = e
+                break
             if page is None:
                 break
             if self.time_left is not None and self.time_left() < self.options.handoff_seconds:
@@ -322,26 +358,44 @@ class JobRun:
             previous.result()  # a failed checkpoint (lease lost, queue refused) stops the job
         due = self.clock() - self._last_commit >= self.options.checkpoint_seconds
         if due and (previous is None or previous.done()):
-            self._commit_task = asyncio.ensure_future(self._commit(final=False))
+            self._commit_task = asyncio.ensure_future(self._commit())
 
-    async def _commit(self, *, final: bool) -> None:
+    async def _commit(self) -> None:
         async with self._commit_lock:
             pending, self.pending = self.pending, _Pending()
             cursor = self._cursor
             self._last_commit = self.clock()
-            await asyncio.to_thread(self._write, pending, cursor, final)
+            await asyncio.to_thread(self._write, pending, cursor)
 
-    def _write(self, pending: _Pending, cursor: str | None, final: bool) -> None:
+    def _write(self, pending: _Pending, cursor: str | None) -> None:
+        """``_write_once``, tried again after a throttled or unreachable dependency.
+
+        Every part of a write may be repeated: deletions are idempotent, a retry
+        job enqueued twice has one job id (its claim sends it once), and the
+        stats are added only once the writes before them went through.
+        """
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                self._write_once(pending, cursor)
+                return
+            except JobInProgressError:
+                raise  # the lease is lost: another sender has the job now
+            except TransientError:
+                if attempt == WRITE_ATTEMPTS:
+                    raise
+                time.sleep(random.uniform(0.1, 1.0) * attempt)  # noqa: S311 - jitter
+
+    def _write_once(self, pending: _Pending, cursor: str | None) -> None:
         """Write what ``pending`` says, then move the checkpoint (runs in a thread)."""
         job = self.job
-        expired = list(dict.fromkeys(pending.expired_ids))
-        if len(expired) > 1:
+        expired_ids = list(dict.fromkeys(pending.expired_ids))
+        if len(expired_ids) > 1:
             # Each delete is a read and a transaction; after an outage thousands may be due.
             with ThreadPoolExecutor(max_workers=DELETE_WORKERS) as pool:
-                list(pool.map(self.members.delete, expired))
-        elif expired:
-            self.members.delete(expired[0])
-        retried = 0
+                list(pool.map(self.members.delete, expired_ids))
+        elif expired_ids:
+            self.members.delete(expired_ids[0])
+        retried = retry_jobs = 0
         failed = pending.failed
         failed_ids = pending.failed_ids
         if pending.retry:
@@ -353,8 +407,7 @@ class JobRun:
                 self.queue.enqueue(
                     jobs, delay_seconds=retry_delay(job.attempt, pending.retry_after)
                 )
-                retried = len(pending.retry)
-                self.retry_jobs += len(jobs)
+                retried, retry_jobs = len(pending.retry), len(jobs)
             else:
                 failed += len(pending.retry)
                 failed_ids = failed_ids + [r.sub_id for r in pending.retry]
@@ -373,7 +426,12 @@ class JobRun:
         self.totals.expired += pending.expired
         self.totals.failed += failed
         self.retried += retried
-        if not final and cursor is not None and cursor != self._checkpointed:
+        self.retry_jobs += retry_jobs
+        # Written and counted: a repeat of this write (its checkpoint failed) writes nothing.
+        pending.clear()
+        # The last checkpoint too, so that if completing the claim fails, the
+        # redelivery finds every page sent and sends nothing again.
+        if cursor is not None and cursor != self._checkpointed:
             self.claims.checkpoint(job, self.claim_key, cursor)
             self._checkpointed = cursor
 

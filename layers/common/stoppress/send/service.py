@@ -50,6 +50,7 @@ The shape, and why:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -60,6 +61,7 @@ from stoppress.send.job_run import JobRun
 from stoppress.send.model import (
     DeliveryReport,
     JobClaims,
+    JobInProgressError,
     MemberStore,
     PushClient,
     RetryQueue,
@@ -105,7 +107,15 @@ async def send_job(
     run = JobRun(
         job, client, vapid, members, claims, queue, stats, options, clock, part, key, time_left
     )
-    await run.run(_later(claim.cursor, part.start_after))
+    try:
+        await run.run(_later(claim.cursor, part.start_after))
+    except JobInProgressError:
+        raise  # the lease is someone else's now
+    except Exception:
+        # Let the redelivery resume at once from the saved cursor, not after the lease.
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(claims.release, job, key)
+        raise
     if run.handed_off:
         await asyncio.to_thread(run.hand_off)
         logger.info(
