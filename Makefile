@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup test lint pytest demo dev sam-check bench bench-fanout bench-coldstart bench-ingest bench-extract bench-adversarial clean browser-deps
+.PHONY: setup test lint pytest demo dev sam-check sam-local bench bench-fanout bench-coldstart bench-ingest bench-extract bench-adversarial clean browser-deps
 
 $(BIN)/stoppress: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -42,6 +42,10 @@ dev: setup
 
 sam-check: setup
 	$(BIN)/python -m stoppress_dev.samcheck
+
+# The README's `sam local invoke` for every function and events/ file, in Docker.
+sam-local: $(BIN)/stoppress
+	$(BIN)/python -m stoppress_dev.samlocal
 
 bench: setup
 	$(BIN)/python -m benchmarks.sender

@@ -9,9 +9,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
+# Every interface: a container reaches the host through the Docker bridge, not loopback.
+CONTAINER_REACHABLE_HOST = "0.0.0.0"  # noqa: S104
+
 
 def _dev(args: argparse.Namespace) -> int:
     from stoppress_dev.localstack import LocalStack, write_state_file
+    from stoppress_dev.samlocal.samples import seed_sample_objects
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("local-stack").setLevel(logging.DEBUG if args.verbose else logging.INFO)
@@ -23,9 +27,10 @@ def _dev(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
 
+    aws_host = CONTAINER_REACHABLE_HOST if args.for_containers else args.aws_host
     stack = LocalStack(
         aws_port=args.aws_port,
-        aws_host=args.aws_host,
+        aws_host=aws_host,
         api_port=args.api_port,
         web_port=args.web_port,
         quiet_handlers=not args.verbose,
@@ -37,6 +42,7 @@ def _dev(args: argparse.Namespace) -> int:
         except RuntimeError as e:
             print(f"stoppress dev: {e}", file=sys.stderr)
             return 1
+        seed_sample_objects(state.bucket)
         write_state_file(state_file, state)
         print(
             f"stoppress local stack is up (state in {state_file}); Ctrl-C stops it.\n"
@@ -47,6 +53,15 @@ def _dev(args: argparse.Namespace) -> int:
             f"s3://{state.bucket}/articles/ --endpoint-url {state.aws_endpoint_url}",
             flush=True,
         )
+        if aws_host not in ("127.0.0.1", "localhost", "::1"):
+            port = state.aws_endpoint_url.rsplit(":", 1)[1]
+            print(
+                f"  containers http://host.docker.internal:{port}  (env.local.json)\n"
+                f"note: the AWS endpoint listens on {aws_host}, beyond loopback: anyone who can "
+                f"reach this machine on port {port} can read and change the local stack, with "
+                "any credentials.",
+                flush=True,
+            )
         stopping.wait()
     finally:
         stack.stop()
@@ -81,16 +96,24 @@ def build_parser() -> argparse.ArgumentParser:
             "Start the local stack on loopback. Once it is ready, --state-file holds JSON with "
             "aws_endpoint_url, region, bucket, table, api_url, web_url (and push_queue_url, "
             "vapid_public_key). Uploading to articles/ in the bucket drives the pipeline. "
+            "The bucket also holds the object versions the events/ S3 files name. "
             "Runs until Ctrl-C or SIGTERM, then removes the state file."
         ),
     )
     dev.add_argument("--state-file", type=Path, required=True, help="where to write the JSON state")
     dev.add_argument("--aws-port", type=int, default=4566, help="moto endpoint port (%(default)s)")
-    dev.add_argument(
+    listen = dev.add_mutually_exclusive_group()
+    listen.add_argument(
         "--aws-host",
         default="127.0.0.1",
-        help="address the moto endpoint binds (%(default)s); 0.0.0.0 lets sam local invoke "
-        "reach it from Docker as host.docker.internal",
+        help="address the moto endpoint binds (%(default)s)",
+    )
+    listen.add_argument(
+        "--for-containers",
+        action="store_true",
+        help=f"bind the moto endpoint to {CONTAINER_REACHABLE_HOST}, so that `sam local invoke` "
+        "reaches it from Docker as host.docker.internal (env.local.json). It then listens "
+        "beyond loopback: anyone who can reach this machine can use the local stack",
     )
     dev.add_argument("--api-port", type=int, default=8080, help="HTTP API port (%(default)s)")
     dev.add_argument("--web-port", type=int, default=8081, help="demo site port (%(default)s)")
