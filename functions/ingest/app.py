@@ -2,9 +2,9 @@
 
 Each record is handled on its own. A file that cannot be an article is
 recorded as a rejection and not retried; a transient failure (throttling,
-network) is raised once every record has had its turn, so Lambda retries the
-event. Redelivering records that already succeeded is harmless: identical
-content makes no new version.
+network), or any other (access denied, a bug), is raised once every record
+has had its turn, so Lambda retries the event. Redelivering records that
+already succeeded is harmless: identical content makes no new version.
 """
 
 from typing import Any
@@ -53,6 +53,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     store, objects = _store(settings.table_name), _objects()
     outcomes: list[dict[str, Any]] = []
     transient: list[TransientError] = []
+    failures: list[Exception] = []
     for record in event["Records"]:
         event_name: str = record["eventName"]
         if not event_name.startswith("ObjectCreated:"):
@@ -75,9 +76,19 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             transient.append(e)
             outcomes.append({"status": "retry", "key": upload.key})
             continue
+        except Exception as e:  # noqa: BLE001 - raised below, after every record had its turn
+            # Not known to be transient (access denied, a bug): the other records
+            # still go in, then the event fails, to be retried and dead-lettered.
+            logger.exception("upload failed", extra={"key": upload.key})
+            metrics.add_metric(name="IngestErrors", unit=MetricUnit.Count, value=1)
+            failures.append(e)
+            outcomes.append({"status": "retry", "key": upload.key})
+            continue
         _report(outcome)
         outcomes.append(outcome.summary())
 
+    if failures:
+        raise failures[0]
     if transient:
         raise TransientError(
             f"{len(transient)} of {len(outcomes)} records failed transiently"

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from moto.core.botocore_stubber import BotocoreStubber
 
 from functions.ingest.app import lambda_handler
@@ -299,6 +300,27 @@ def test_a_transient_failure_keeps_the_other_records_and_raises(
 
     warm.reset()  # the retry runs with a healthy client
     assert statuses(handle(throttled, ok)) == ["stored", "unchanged"]
+
+
+def test_an_unexpected_failure_keeps_the_other_records_and_raises(
+    s3: Any, bucket: str, store: ArticleStore
+) -> None:
+    denied_key = "articles/second story.txt"
+    second = STORY.replace(b"NATO Will Resume Top-Level Contacts", b"Second Story Headline")
+    denied = put(s3, bucket, denied_key, second)
+    ok = put(s3, bucket, KEY, STORY)
+
+    def access_denied(params: dict[str, Any], **_: Any) -> Any:
+        if params.get("Key") == denied_key:
+            raise ClientError(
+                {"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "GetObject"
+            )
+
+    s3.meta.events.register("provide-client-params.s3.GetObject", access_denied)
+    with pytest.raises(ClientError, match="AccessDenied"):
+        handle(denied, ok)
+    assert history(store) == [(1, "new", "all")]
+    assert store.rejections(denied_key) == []
 
 
 def test_large_bodies_stay_in_s3_and_still_judge_changes(
