@@ -15,11 +15,15 @@ $(BIN)/stoppress: pyproject.toml
 
 setup: $(BIN)/stoppress browser-deps
 
-# Headless Chromium for the service-worker tests (Debian's package; Playwright drives it).
+# Headless Chromium for the service-worker tests (Debian's package; Playwright drives it),
+# and dbus, whose daemon carries the notifications the tests click.
 browser-deps:
 	@command -v chromium >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "install Debian's chromium package for the browser tests"; fi; }
+	@command -v dbus-daemon >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dbus >/dev/null; \
+	  else echo "install Debian's dbus package for the browser tests"; fi; }
 
 lint: $(BIN)/stoppress
 	$(BIN)/ruff check .

@@ -7,6 +7,7 @@
  *   <script src="/stoppress.js" defer
  *           data-api="https://api.example.com"      (the subscriptions HTTP API)
  *           data-article-id="nato-resumes-contacts" (optional: offers "Follow this story")
+ *           data-site-name="The Stop Press"         (optional, default og:site_name or the host)
  *           data-service-worker="/sw.js"></script>  (optional, default /sw.js)
  *
  * It registers the service worker, asks for permission only when the reader
@@ -24,6 +25,11 @@
     api: ((script && script.dataset.api) || "").replace(/\/+$/, ""),
     articleId: (script && script.dataset.articleId) || "",
     worker: (script && script.dataset.serviceWorker) || "/sw.js",
+    // The title of a notification whose push the service worker cannot read.
+    site:
+      (script && script.dataset.siteName) ||
+      (document.querySelector('meta[property="og:site_name"]') || {}).content ||
+      location.hostname,
   };
   const TOPIC_ALL = "all";
   const followTopic = config.articleId ? `article:${config.articleId}` : "";
@@ -65,21 +71,37 @@
     }
   }
 
-  async function saveTopics(topics) {
+  function rememberTopics(topics) {
     try {
       if (topics.length) localStorage.setItem(STORAGE_KEY, JSON.stringify(topics));
       else localStorage.removeItem(STORAGE_KEY);
     } catch {
       /* storage may be off (private mode); the API still has the topics */
     }
+  }
+
+  async function saveTopics(topics) {
+    rememberTopics(topics);
     if ("caches" in window) {
       const cache = await caches.open(STATE_CACHE);
       await cache.put(
         STATE_URL,
-        new Response(JSON.stringify({ api: config.api, topics }), {
+        new Response(JSON.stringify({ api: config.api, site: config.site, topics }), {
           headers: { "content-type": "application/json" },
         }),
       );
+    }
+  }
+
+  // The service worker changes the topics too (a notification's "Unfollow story").
+  async function topicsFromWorker() {
+    if (!("caches" in window)) return;
+    try {
+      const response = await (await caches.open(STATE_CACHE)).match(STATE_URL);
+      const state = response && (await response.json());
+      if (state && Array.isArray(state.topics)) rememberTopics(state.topics);
+    } catch {
+      /* no saved state: localStorage stands */
     }
   }
 
@@ -227,6 +249,7 @@
       return;
     }
     if (Notification.permission === "denied") return;
+    await topicsFromWorker();
     const existing = await registration.pushManager.getSubscription();
     if (existing && Notification.permission === "granted" && savedTopics().length) {
       current = existing;

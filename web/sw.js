@@ -1,41 +1,36 @@
 /*
- * stoppress service worker: shows article notifications and opens the article on click.
+ * stoppress service worker: shows article notifications and acts on their clicks.
  *
  * The push payload (docs/design.md, "Contracts") follows the declarative Web Push shape:
  *   {"web_push": 8030,
- *    "notification": {"title", "body", "navigate", "tag", "timestamp", "lang"},
- *    "article": {"id", "version", "change": "new" | "update"}}
+ *    "notification": {"title", "body", "navigate", "tag", "timestamp", "lang",
+ *                     optional "icon", "badge", "image", "requireInteraction",
+ *                     "actions": [{"action", "title", "navigate"?, "icon"?}]},
+ *    "article": {"id", "version", "change": "new" | "update", "previous_version"?}}
  * A later version of the same article carries the same tag, so it replaces the
  * earlier notification instead of stacking; "renotify" makes the replacement
- * alert again for updates.
+ * alert again for updates. A payload that cannot be read still shows a plain
+ * notification: browsers penalise pushes that show nothing.
+ *
+ * Clicks: the body or the "read" action focuses a tab on the article or opens
+ * one; "unfollow" asks the API to stop that story's topic for this browser
+ * (DELETE /subscriptions with the subscription's auth secret as proof). The
+ * API's URL is in the state stoppress.js saves in Cache Storage.
  */
 "use strict";
 
 const STATE_CACHE = "stoppress";
 const STATE_URL = "/stoppress-state.json";
+const GENERIC_BODY = "New update";
 
 self.addEventListener("install", () => self.skipWaiting());
 self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
 
-function notificationFrom(payload) {
-  const n = (payload && payload.notification) || {};
-  const article = (payload && payload.article) || {};
-  const options = {
-    body: typeof n.body === "string" ? n.body : "",
-    lang: n.lang || "en",
-    data: { navigate: safeUrl(n.navigate), article },
-  };
-  if (typeof n.tag === "string" && n.tag) {
-    options.tag = n.tag;
-    // renotify without a tag is a TypeError; with one, an update alerts again.
-    options.renotify = article.change === "update";
-  }
-  if (Number.isFinite(n.timestamp)) options.timestamp = n.timestamp;
-  return { title: typeof n.title === "string" && n.title ? n.title : "News update", options };
-}
+const isObject = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+const text = (value) => (typeof value === "string" && value ? value : "");
 
 function safeUrl(url) {
-  if (typeof url !== "string" || !url) return self.registration.scope;
+  if (!text(url)) return self.registration.scope;
   try {
     const parsed = new URL(url, self.registration.scope);
     return parsed.protocol === "https:" || parsed.protocol === "http:" ? parsed.href : self.registration.scope;
@@ -44,40 +39,159 @@ function safeUrl(url) {
   }
 }
 
-self.addEventListener("push", (event) => {
-  let payload = null;
+// Images the browser fetches itself: https anywhere, or from the site's own origin.
+function imageUrl(url) {
+  if (!text(url)) return "";
   try {
-    payload = event.data ? event.data.json() : null;
+    const parsed = new URL(url, self.registration.scope);
+    const own = parsed.origin === new URL(self.registration.scope).origin;
+    return parsed.protocol === "https:" || own ? parsed.href : "";
   } catch {
-    payload = null; // not JSON: still show something, browsers penalise silent pushes
+    return "";
   }
-  const { title, options } = notificationFrom(payload);
-  event.waitUntil(self.registration.showNotification(title, options));
-});
-
-self.addEventListener("notificationclick", (event) => {
-  event.notification.close();
-  const target = (event.notification.data && event.notification.data.navigate) || self.registration.scope;
-  event.waitUntil(
-    (async () => {
-      const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
-      const wanted = new URL(target);
-      for (const client of windows) {
-        const url = new URL(client.url);
-        if (url.origin === wanted.origin && url.pathname === wanted.pathname && "focus" in client) {
-          return client.focus();
-        }
-      }
-      return self.clients.openWindow(target);
-    })(),
-  );
-});
+}
 
 async function savedState() {
   const cache = await caches.open(STATE_CACHE);
   const response = await cache.match(STATE_URL);
   return response ? response.json() : null;
 }
+
+async function saveState(state) {
+  const cache = await caches.open(STATE_CACHE);
+  await cache.put(
+    STATE_URL,
+    new Response(JSON.stringify(state), { headers: { "content-type": "application/json" } }),
+  );
+}
+
+function genericNotification(state) {
+  const site = (state && text(state.site)) || new URL(self.registration.scope).hostname;
+  return { title: site, options: { body: GENERIC_BODY, data: { navigate: self.registration.scope, actions: {} } } };
+}
+
+// The notification for a payload, or null when it is not one we can show as sent.
+function notificationFrom(payload) {
+  const n = isObject(payload) && payload.notification;
+  if (!isObject(n) || !text(n.title)) return null;
+  const article = isObject(payload.article) ? payload.article : {};
+  const data = {
+    navigate: safeUrl(n.navigate),
+    article: { id: text(article.id), version: article.version, change: text(article.change) },
+    actions: {},
+  };
+  const options = { body: text(n.body), data };
+  if (text(n.lang)) options.lang = n.lang;
+  if (text(n.tag)) {
+    options.tag = n.tag;
+    // renotify without a tag is a TypeError; with one, an update alerts again.
+    options.renotify = article.change === "update";
+  }
+  if (Number.isFinite(n.timestamp)) options.timestamp = n.timestamp;
+  for (const field of ["icon", "badge", "image"]) {
+    const url = imageUrl(n[field]);
+    if (url) options[field] = url;
+  }
+  if (n.requireInteraction === true) options.requireInteraction = true;
+  const actions = [];
+  const seen = new Set();
+  for (const a of Array.isArray(n.actions) ? n.actions : []) {
+    if (!isObject(a) || !text(a.action) || !text(a.title) || seen.has(a.action)) continue;
+    if (a.action === "unfollow" && !data.article.id) continue; // nothing to unfollow
+    const action = { action: a.action, title: a.title };
+    const icon = imageUrl(a.icon);
+    if (icon) action.icon = icon;
+    actions.push(action);
+    seen.add(a.action);
+    // The Notification API keeps no URL per action; the click handler finds it here.
+    data.actions[a.action] = a.navigate === undefined ? data.navigate : safeUrl(a.navigate);
+  }
+  if (actions.length) options.actions = actions;
+  return { title: n.title, options };
+}
+
+self.addEventListener("push", (event) => {
+  let payload = null;
+  try {
+    payload = event.data ? event.data.json() : null;
+  } catch {
+    payload = null; // not JSON: the generic notification below
+  }
+  event.waitUntil(
+    (async () => {
+      const shown = notificationFrom(payload);
+      if (shown) {
+        try {
+          return await self.registration.showNotification(shown.title, shown.options);
+        } catch {
+          /* options the browser refuses (say, a malformed URL): still show something */
+        }
+      }
+      const state = await savedState().catch(() => null);
+      const generic = genericNotification(state);
+      return self.registration.showNotification(generic.title, generic.options);
+    })(),
+  );
+});
+
+async function openArticle(target) {
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const wanted = new URL(target);
+  for (const client of windows) {
+    const url = new URL(client.url);
+    if (url.origin === wanted.origin && url.pathname === wanted.pathname && "focus" in client) {
+      return client.focus();
+    }
+  }
+  return self.clients.openWindow(target);
+}
+
+function base64url(buffer) {
+  const binary = String.fromCharCode(...new Uint8Array(buffer));
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+// Stops the story's topic for this browser; true once the API has nothing left to do.
+async function unfollow(article) {
+  const state = await savedState();
+  const subscription = await self.registration.pushManager.getSubscription();
+  if (!state || !text(state.api) || !subscription || !article.id) return false;
+  const topic = "article:" + article.id;
+  const response = await fetch(state.api + "/subscriptions", {
+    method: "DELETE",
+    mode: "cors",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      endpoint: subscription.endpoint,
+      auth: base64url(subscription.getKey("auth")),
+      topics: [topic],
+    }),
+  });
+  // 403: the API knows no such subscription any more, so nothing is followed either.
+  if (!response.ok && response.status !== 403) return false;
+  // Re-subscribing after a push service change must not bring the story back.
+  const topics = Array.isArray(state.topics) ? state.topics.filter((t) => t !== topic) : [];
+  await saveState({ ...state, topics });
+  return true;
+}
+
+self.addEventListener("notificationclick", (event) => {
+  const notification = event.notification;
+  const data = isObject(notification.data) ? notification.data : {};
+  if (event.action === "unfollow") {
+    event.waitUntil(
+      unfollow(isObject(data.article) ? data.article : {}).then(
+        (done) => done && notification.close(),
+        () => {}, // offline or refused: the notification stays, so the reader can try again
+      ),
+    );
+    return;
+  }
+  notification.close();
+  const actions = isObject(data.actions) ? data.actions : {};
+  const target = text(actions[event.action]) || text(data.navigate) || self.registration.scope;
+  event.waitUntil(openArticle(target));
+});
 
 // The push service replaced or expired the subscription: subscribe again with the
 // same topics so the reader keeps getting what they asked for.

@@ -1,6 +1,7 @@
 """SubscribeFunction: the browser-facing HTTP API (docs/design.md, "Contracts").
 
-GET /vapid-public-key, POST /subscriptions, DELETE /subscriptions. Errors are
+GET /vapid-public-key, POST /subscriptions, DELETE /subscriptions (everything,
+or with ``topics`` only those). Errors are
 ``{"error": {"code", "message"}}`` with a 4xx status (503 when a dependency
 is unavailable). Request bodies and key material are never logged.
 """
@@ -11,6 +12,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConf
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from stoppress.aws import vapid_keys
@@ -65,8 +67,11 @@ def _api(settings: SubscribeSettings) -> APIGatewayHttpResolver:
     @app.delete("/subscriptions")
     def delete_subscription() -> Response:
         request = UnsubscribeRequest.model_validate(request_json(app), context=context)
-        service.unsubscribe(request, store)
-        metrics.add_metric(name="SubscriptionsRemoved", unit=MetricUnit.Count, value=1)
+        kept = service.unsubscribe(request, store)
+        if request.topics is not None:
+            metrics.add_metric(name="TopicsUnfollowed", unit=MetricUnit.Count, value=1)
+        if not kept:
+            metrics.add_metric(name="SubscriptionsRemoved", unit=MetricUnit.Count, value=1)
         return Response(status_code=204)
 
     @app.exception_handler(RequestError)
@@ -89,6 +94,15 @@ def _api(settings: SubscribeSettings) -> APIGatewayHttpResolver:
     @app.exception_handler(TransientError)
     def on_transient(e: TransientError) -> Response:
         logger.warning("dependency unavailable", extra={"reason": str(e)})
+        return error_response(503, "unavailable", "try again shortly")
+
+    @app.exception_handler([ClientError, BotoCoreError])
+    def on_aws_error(e: Exception) -> Response:
+        # Neither transient nor mapped (a denied permission, a missing table): ours to fix,
+        # the reader's to retry later, never a 500 with a trace.
+        code = e.response.get("Error", {}).get("Code") if isinstance(e, ClientError) else None
+        logger.error("AWS request failed", extra={"error": type(e).__name__, "code": code})
+        metrics.add_metric(name="SubscribeErrors", unit=MetricUnit.Count, value=1)
         return error_response(503, "unavailable", "try again shortly")
 
     @app.exception_handler(NotFoundError)

@@ -9,17 +9,21 @@ CDP ``ServiceWorker.deliverPushMessage`` hands that payload to the worker.
 
 import json
 import os
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
-from stoppress.contracts.keys import subscription_id
 from stoppress_dev.localstack import PROJECT_ROOT, LocalStack
-from stoppress_dev.pushservice import PushService, Subscriber
+from stoppress_dev.pushservice import PushService
+from tests.browser.support import (
+    FAKE_SUBSCRIBE,
+    READ_NOTIFICATIONS,
+    ServiceWorkerPush,
+    stored_topics,
+    wait_for,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -28,105 +32,6 @@ KEY = f"articles/{STORY}.txt"
 # The README's screenshot; refreshed only when asked (STOPPRESS_SCREENSHOT=1), so a
 # test run leaves the checkout as it found it.
 SCREENSHOT = PROJECT_ROOT / "docs" / "demo-page.png"
-
-# Runs before the page's scripts: PushManager.subscribe answers with the test browser's keys.
-FAKE_SUBSCRIBE = """
-(() => {
-  const info = %s;
-  PushManager.prototype.subscribe = async function (options) {
-    window.__subscribeCalls = (window.__subscribeCalls || 0) + 1;
-    window.__applicationServerKey = Array.from(new Uint8Array(options.applicationServerKey));
-    return {
-      endpoint: info.endpoint,
-      options,
-      toJSON() { return info; },
-      unsubscribe: async () => true,
-    };
-  };
-})();
-"""
-
-READ_NOTIFICATIONS = """
-async () => {
-  const registration = await navigator.serviceWorker.ready;
-  const shown = await registration.getNotifications();
-  return shown.map((n) => ({
-    title: n.title, body: n.body, tag: n.tag, renotify: n.renotify, lang: n.lang, data: n.data,
-  }));
-}
-"""
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
-def stored_topics(stack: LocalStack, sub: Subscriber) -> list[str] | None:
-    ddb = boto3.client(
-        "dynamodb",
-        endpoint_url=stack.state.aws_endpoint_url,
-        region_name=stack.state.region,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
-    sub_id = subscription_id(sub.endpoint)
-    item = ddb.get_item(
-        TableName=stack.state.table, Key={"pk": {"S": f"SUB#{sub_id}"}, "sk": {"S": "SUB"}}
-    ).get("Item")
-    return sorted(t["S"] for t in item["topics"]["L"]) if item else None
-
-
-class ServiceWorkerPush:
-    """Deliver push payloads to the page's service worker over CDP."""
-
-    def __init__(self, page: Any, origin: str) -> None:
-        self.origin = origin
-        self.page = page
-        self.registrations: dict[str, dict[str, Any]] = {}
-        self.cdp = page.context.new_cdp_session(page)
-        self.cdp.on("ServiceWorker.workerRegistrationUpdated", self._updated)
-        self.cdp.send("ServiceWorker.enable")
-
-    def _updated(self, params: dict[str, Any]) -> None:
-        for reg in params["registrations"]:
-            if not reg.get("isDeleted"):
-                self.registrations[reg["registrationId"]] = reg
-
-    def registration_id(self) -> str:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            for reg_id, reg in self.registrations.items():
-                if reg["scopeURL"].startswith(self.origin):
-                    return reg_id
-            self.page.wait_for_timeout(100)  # lets Playwright dispatch CDP events
-        raise AssertionError("no service worker registration reported over CDP")
-
-    def deliver(self, payload: dict[str, Any], shown: Callable[[], bool]) -> None:
-        """Deliver ``payload`` until ``shown()`` says the worker displayed it.
-
-        Headless Chromium now and then drops a message delivered over CDP (about
-        one in ten, whatever the worker does); the same message again arrives.
-        A worker that cannot show it fails every attempt.
-        """
-        reg_id = self.registration_id()
-        for _ in range(3):
-            self.cdp.send(
-                "ServiceWorker.deliverPushMessage",
-                {"origin": self.origin, "registrationId": reg_id, "data": json.dumps(payload)},
-            )
-            deadline = time.monotonic() + 5
-            while time.monotonic() < deadline:
-                if shown():
-                    return
-                self.page.wait_for_timeout(100)
-        raise AssertionError(f"the worker did not show {payload['notification']['title']!r}")
 
 
 def test_prompt_subscribes_and_worker_shows_real_pushes(

@@ -33,8 +33,15 @@ async ({ source, scenario }) => {
     skipWaiting: () => {},
     registration: {
       scope: "https://news.example/",
-      showNotification: async (title, options) => { calls.push(["show", title, options]); },
+      showNotification: async (title, options) => {
+        calls.push(["show", title, options]);
+        if (scenario.refuse && options.tag) throw new TypeError("options refused");
+      },
       pushManager: {
+        getSubscription: async () => scenario.subscription && {
+          endpoint: scenario.subscription.endpoint,
+          getKey: (name) => new Uint8Array(scenario.subscription.keys[name]).buffer,
+        },
         subscribe: async (options) => {
           calls.push(["subscribe", Array.from(new Uint8Array(options.applicationServerKey))]);
           return subscription("https://push.example/new", "NEW");
@@ -55,10 +62,13 @@ async ({ source, scenario }) => {
   const fakeCaches = {
     open: async () => ({
       match: async () => scenario.state && new Response(JSON.stringify(scenario.state)),
+      put: async (url, response) => { calls.push(["savedState", await response.json()]); },
     }),
   };
   const fakeFetch = async (url, init = {}) => {
     calls.push(["fetch", url, init.method || "GET", init.body ? JSON.parse(init.body) : null]);
+    if (scenario.offline) throw new TypeError("Failed to fetch");
+    if (init.method === "DELETE") return new Response(null, { status: scenario.status || 204 });
     return new Response(JSON.stringify({ publicKey: "BAECAw" }), { status: 200 });
   };
   new Function("self", "caches", "fetch", source)(scope, fakeCaches, fakeFetch);
@@ -68,6 +78,7 @@ async ({ source, scenario }) => {
   if (scenario.type === "push") {
     event.data = scenario.data === null ? null : { json: () => JSON.parse(scenario.data) };
   } else if (scenario.type === "notificationclick") {
+    event.action = scenario.action || "";
     event.notification = { data: scenario.data, close: () => calls.push(["close"]) };
   } else if (scenario.type === "pushsubscriptionchange") {
     event.oldSubscription = scenario.old
@@ -91,6 +102,7 @@ def run_worker(chromium: Any) -> Iterator[Any]:
     def run(**scenario: Any) -> list[list[Any]]:
         scenario.setdefault("windows", [])
         scenario.setdefault("state", None)
+        scenario.setdefault("subscription", None)
         return page.evaluate(HARNESS, {"source": source, "scenario": scenario})
 
     yield run
@@ -128,13 +140,106 @@ def test_push_shows_the_contract_payload(run_worker: Any) -> None:
     assert first["renotify"] is False
 
 
-def test_push_without_a_usable_payload_still_shows_something(run_worker: Any) -> None:
-    for data in (None, "not json", json.dumps({"notification": {"navigate": "javascript:x"}})):
-        ((kind, title, options),) = run_worker(type="push", data=data)
-        assert kind == "show"
-        assert title == "News update"
-        assert "tag" not in options  # renotify without a tag would throw
-        assert options["data"]["navigate"] == SITE
+def test_push_shows_images_actions_and_language(run_worker: Any) -> None:
+    data = json.loads(payload("update"))
+    data["notification"].update(
+        lang="de",
+        icon="https://cdn.news.example/icon.png",
+        badge="/badge.png",
+        image="https://cdn.news.example/lead.jpg",
+        requireInteraction=True,
+        actions=[
+            {"action": "read", "title": "Read", "navigate": ARTICLE},
+            {"action": "unfollow", "title": "Unfollow story"},
+        ],
+    )
+    ((_, _, options),) = run_worker(type="push", data=json.dumps(data))
+    assert options["lang"] == "de"
+    assert options["icon"] == "https://cdn.news.example/icon.png"
+    assert options["badge"] == SITE + "badge.png"  # the site's own origin
+    assert options["image"] == "https://cdn.news.example/lead.jpg"
+    assert options["requireInteraction"] is True
+    assert options["actions"] == [
+        {"action": "read", "title": "Read"},
+        {"action": "unfollow", "title": "Unfollow story"},
+    ]
+    assert options["data"]["actions"] == {"read": ARTICLE, "unfollow": ARTICLE}
+    assert options["data"]["article"] == {
+        "id": "nato-resumes-contacts",
+        "version": 2,
+        "change": "update",
+    }
+
+
+MALFORMED_PAYLOADS = {
+    "no data": None,
+    "not json": "not json",
+    "json but not an object": "[1, 2]",
+    "no notification": json.dumps({"web_push": 8030, "article": {"id": "x"}}),
+    "notification not an object": json.dumps({"notification": "Headline"}),
+    "no title": json.dumps({"notification": {"navigate": "javascript:x", "body": "b"}}),
+    "title of the wrong type": json.dumps({"notification": {"title": 42, "tag": "t"}}),
+}
+
+
+@pytest.mark.parametrize("data", MALFORMED_PAYLOADS.values(), ids=MALFORMED_PAYLOADS.keys())
+def test_push_without_a_usable_payload_still_shows_something(run_worker: Any, data: Any) -> None:
+    ((kind, title, options),) = run_worker(type="push", data=data)
+    assert kind == "show"
+    assert title == "news.example"  # the site, when the page saved no name for it
+    assert options["body"] == "New update"
+    assert "tag" not in options  # renotify without a tag would throw
+    assert options["data"]["navigate"] == SITE
+
+    state = {"api": "https://api.example", "site": "The Stop Press", "topics": ["all"]}
+    ((_, title, _),) = run_worker(type="push", data=data, state=state)
+    assert title == "The Stop Press"
+
+
+def test_a_notification_the_browser_refuses_falls_back_to_the_generic_one(
+    run_worker: Any,
+) -> None:
+    calls = run_worker(type="push", data=payload("update"), refuse=True)
+    assert [c[1] for c in calls] == ["NATO Will Resume Top-Level Contacts", "news.example"]
+    assert calls[1][2]["body"] == "New update"
+
+
+def test_fields_of_the_wrong_type_are_left_out_not_fatal(run_worker: Any) -> None:
+    broken = json.loads(payload("update"))
+    broken["notification"].update(
+        body=["not", "text"],
+        lang=7,
+        timestamp="yesterday",
+        icon="javascript:alert(1)",
+        badge=42,
+        image="http://elsewhere.example/plain-http.png",
+        requireInteraction="yes",
+        actions=[
+            "read",
+            {"action": "read"},
+            {"title": "No action"},
+            {"action": "read", "title": "Read", "navigate": ARTICLE},
+            {"action": "read", "title": "Read again"},
+        ],
+    )
+    broken["article"] = "nato"
+    ((kind, title, options),) = run_worker(type="push", data=json.dumps(broken))
+    assert (kind, title) == ("show", "NATO Will Resume Top-Level Contacts")
+    assert options["body"] == ""
+    for left_out in ("lang", "timestamp", "icon", "badge", "image", "requireInteraction"):
+        assert left_out not in options, left_out
+    assert options["actions"] == [{"action": "read", "title": "Read"}]
+    assert options["renotify"] is False  # no article: not known to be an update
+
+
+def test_unfollow_is_offered_only_for_a_known_article(run_worker: Any) -> None:
+    data = json.loads(payload("update"))
+    data["notification"]["actions"] = [{"action": "unfollow", "title": "Unfollow story"}]
+    ((_, _, options),) = run_worker(type="push", data=json.dumps(data))
+    assert options["actions"] == [{"action": "unfollow", "title": "Unfollow story"}]
+    del data["article"]
+    ((_, _, options),) = run_worker(type="push", data=json.dumps(data))
+    assert "actions" not in options
 
 
 def test_click_focuses_an_open_tab_of_the_article(run_worker: Any) -> None:
@@ -190,3 +295,80 @@ def test_subscription_change_resubscribes_with_the_same_topics(run_worker: Any) 
 
     # Not subscribed to anything (or turned off): nothing to renew.
     assert run_worker(type="pushsubscriptionchange", state=None, old=[4]) == []
+
+
+STATE = {
+    "api": "https://api.example",
+    "site": "The Stop Press",
+    "topics": ["all", "article:nato-resumes-contacts"],
+}
+SUBSCRIPTION = {"endpoint": "https://push.example/sub", "keys": {"auth": list(range(16))}}
+CLICKED = {
+    "navigate": ARTICLE,
+    "article": {"id": "nato-resumes-contacts", "version": 2, "change": "update"},
+    "actions": {"read": ARTICLE + "?from=notification", "unfollow": ARTICLE},
+}
+
+
+def test_unfollow_asks_the_api_to_stop_that_story_and_remembers_it(run_worker: Any) -> None:
+    calls = run_worker(
+        type="notificationclick",
+        action="unfollow",
+        data=CLICKED,
+        state=STATE,
+        subscription=SUBSCRIPTION,
+    )
+    fetches = [c for c in calls if c[0] == "fetch"]
+    assert fetches == [
+        [
+            "fetch",
+            "https://api.example/subscriptions",
+            "DELETE",
+            {
+                "endpoint": "https://push.example/sub",
+                "auth": "AAECAwQFBgcICQoLDA0ODw",  # base64url of bytes 0..15
+                "topics": ["article:nato-resumes-contacts"],
+            },
+        ]
+    ]
+    assert ["savedState", {**STATE, "topics": ["all"]}] in calls
+    assert calls[-1] == ["close"]
+    assert not [c for c in calls if c[0] in ("open", "focus")]
+
+
+@pytest.mark.parametrize(
+    "trouble",
+    [{"status": 503}, {"offline": True}, {"subscription": None}, {"state": None}],
+    ids=["api-unavailable", "offline", "no-subscription", "no-saved-state"],
+)
+def test_an_unfollow_that_cannot_be_done_leaves_the_notification(
+    run_worker: Any, trouble: dict[str, Any]
+) -> None:
+    scenario = {"state": STATE, "subscription": SUBSCRIPTION, **trouble}
+    calls = run_worker(type="notificationclick", action="unfollow", data=CLICKED, **scenario)
+    assert ["close"] not in calls
+    assert not [c for c in calls if c[0] == "savedState"]
+
+
+def test_an_unfollow_the_api_no_longer_knows_is_done(run_worker: Any) -> None:
+    calls = run_worker(
+        type="notificationclick",
+        action="unfollow",
+        data=CLICKED,
+        state=STATE,
+        subscription=SUBSCRIPTION,
+        status=403,
+    )
+    assert calls[-1] == ["close"]
+
+
+def test_the_read_action_opens_its_own_url(run_worker: Any) -> None:
+    calls = run_worker(type="notificationclick", action="read", data=CLICKED, windows=[SITE])
+    assert ["close"] in calls
+    assert calls[-1] == ["open", ARTICLE + "?from=notification"]
+    assert not [c for c in calls if c[0] == "fetch"]
+
+
+def test_an_unknown_action_opens_the_article(run_worker: Any) -> None:
+    calls = run_worker(type="notificationclick", action="share", data=CLICKED, windows=[SITE])
+    assert calls[-1] == ["open", ARTICLE]

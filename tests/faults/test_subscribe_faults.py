@@ -88,13 +88,6 @@ MATRIX = [
         "invalid_request"),
 ]  # fmt: skip
 
-XFAIL = {
-    ("POST", "read: access denied"): (
-        "an AWS error that is neither transient nor mapped escapes the resolver (a 500); "
-        "functions/subscribe/app.py needs a handler for ClientError/BotoCoreError answering 503"
-    ),
-}
-
 SUCCESS = {"POST": 201, "DELETE": 204, "GET": 200, "POST invalid JSON": 400,
            "POST bad endpoint": 400}  # fmt: skip
 
@@ -126,10 +119,7 @@ def stored_items(table: str) -> list[dict[str, Any]]:
 
 
 def params(row: Row) -> Any:
-    marks = []
-    if (row.route, row.fault) in XFAIL:
-        marks.append(pytest.mark.xfail(reason=XFAIL[row.route, row.fault], strict=True))
-    return pytest.param(row, marks=marks, id=f"{row.route} / {row.dependency}: {row.fault}")
+    return pytest.param(row, id=f"{row.route} / {row.dependency}: {row.fault}")
 
 
 @pytest.mark.parametrize("row", [params(r) for r in MATRIX])

@@ -630,3 +630,280 @@ def test_brackets_inside_strings_are_not_nesting(
     body = {"subscription": Browser.new().subscription(), "note": '\\"[{' * 100 + "]}"}
     response = api("POST", "/subscriptions", body)
     assert response["statusCode"] == 201
+
+
+# -- unfollowing: DELETE /subscriptions with topics ------------------------------------
+
+
+def follow(
+    api: Callable[..., dict[str, Any]], browser: Browser, topics: list[str]
+) -> dict[str, Any]:
+    body = {"subscription": browser.subscription(), "topics": topics}
+    assert api("POST", "/subscriptions", body)["statusCode"] == 201
+    return {"endpoint": browser.endpoint, "auth": browser.auth}
+
+
+def assert_members_match_topics(table: str, sub_id: str) -> None:
+    """The SUB item's topics and its membership items say the same thing."""
+    [sub] = [i for i in table_items(table) if i["pk"] == f"SUB#{sub_id}"]
+    shard = int(sub["shard"])
+    assert member_pks(table, sub_id) == {topic_pk(t, shard) for t in sub["topics"]}
+
+
+def test_unfollow_removes_only_that_story_and_keeps_the_rest(
+    api: Callable[..., dict[str, Any]], table: str, store: SubscriptionStore
+) -> None:
+    from datetime import UTC, datetime
+
+    reader, other = Browser.new("reader"), Browser.new("other")
+    owner = follow(api, reader, ["all", "article:a", "article:b"])
+    follow(api, other, ["article:a"])
+    sub_id = subscription_id(reader.endpoint)
+    # A delivery record written meanwhile survives the unfollow.
+    store.record_failed_version(sub_id, "a#1", now=datetime(2026, 1, 1, tzinfo=UTC))
+    before = store.get(sub_id)
+    assert before is not None
+
+    response = api("DELETE", "/subscriptions", {**owner, "topics": ["article:a"]})
+
+    assert response["statusCode"] == 204
+    assert not response.get("body")
+    after = store.get(sub_id)
+    assert after is not None
+    assert after.topics == ("all", "article:b")
+    assert (after.endpoint, after.p256dh, after.auth) == (
+        reader.endpoint,
+        reader.p256dh,
+        reader.auth,
+    )
+    assert after.created_at == before.created_at
+    assert after.updated_at > before.updated_at
+    assert after.failure_count == 1
+    shard = shard_of(sub_id, SHARDS)
+    assert member_pks(table, sub_id) == {topic_pk("all", shard), topic_pk("article:b", shard)}
+    assert_members_match_topics(table, sub_id)
+    # The other follower of the story is untouched.
+    other_id = subscription_id(other.endpoint)
+    assert member_pks(table, other_id) == {topic_pk("article:a", shard_of(other_id, SHARDS))}
+
+
+def test_unfollowing_the_last_topic_removes_the_subscription(
+    api: Callable[..., dict[str, Any]], table: str
+) -> None:
+    reader = Browser.new()
+    owner = follow(api, reader, ["article:a", "article:b"])
+    response = api("DELETE", "/subscriptions", {**owner, "topics": ["article:b", "article:a"]})
+    assert response["statusCode"] == 204
+    assert table_items(table) == []
+
+
+def test_unfollowing_a_story_not_followed_changes_nothing(
+    api: Callable[..., dict[str, Any]], table: str
+) -> None:
+    owner = follow(api, Browser.new(), ["all"])
+    before = table_items(table)
+    response = api("DELETE", "/subscriptions", {**owner, "topics": ["article:elsewhere"]})
+    assert response["statusCode"] == 204
+    assert table_items(table) == before
+
+
+def test_unfollow_needs_the_secret_and_never_says_whether_an_endpoint_exists(
+    api: Callable[..., dict[str, Any]], table: str
+) -> None:
+    reader = Browser.new("known")
+    follow(api, reader, ["all", "article:a"])
+    before = table_items(table)
+    topics = ["article:a"]
+
+    wrong_secret = api(
+        "DELETE",
+        "/subscriptions",
+        {"endpoint": reader.endpoint, "auth": base64url.encode(os.urandom(16)), "topics": topics},
+    )
+    unknown = Browser.new("unknown")
+    not_there = api(
+        "DELETE",
+        "/subscriptions",
+        {"endpoint": unknown.endpoint, "auth": unknown.auth, "topics": topics},
+    )
+    whole = api("DELETE", "/subscriptions", {"endpoint": unknown.endpoint, "auth": unknown.auth})
+    assert wrong_secret["statusCode"] == not_there["statusCode"] == 403
+    assert wrong_secret["body"] == not_there["body"] == whole["body"]
+    assert error_of(not_there)["code"] == "forbidden"
+    assert table_items(table) == before
+
+
+@pytest.mark.parametrize(
+    "topics",
+    [
+        ["sports"],
+        ["article:Not Valid"],
+        ["article:"],
+        [],
+        None,
+        "article:a",
+        [1],
+        [f"article:s{i}" for i in range(21)],
+    ],
+    ids=["unknown", "bad-id", "empty-id", "empty", "null", "not-a-list", "not-text", "too-many"],
+)
+def test_invalid_topics_to_unfollow_are_refused_with_a_reason(
+    api: Callable[..., dict[str, Any]], table: str, topics: object
+) -> None:
+    owner = follow(api, Browser.new(), ["all", "article:a"])
+    before = table_items(table)
+    response = api("DELETE", "/subscriptions", {**owner, "topics": topics})
+    assert response["statusCode"] == 400
+    error = error_of(response)
+    assert error["code"] == "invalid_request"
+    assert error["message"].startswith("topics")
+    assert owner["auth"] not in error["message"]
+    assert table_items(table) == before
+
+
+def test_duplicate_topics_to_unfollow_are_one(
+    api: Callable[..., dict[str, Any]], table: str, store: SubscriptionStore
+) -> None:
+    reader = Browser.new()
+    owner = follow(api, reader, ["all", "article:a"])
+    response = api("DELETE", "/subscriptions", {**owner, "topics": ["article:a", "article:a"]})
+    assert response["statusCode"] == 204
+    stored = store.get(subscription_id(reader.endpoint))
+    assert stored is not None
+    assert stored.topics == ("all",)
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS[1:3])
+def test_unfollow_with_another_spelling_of_the_endpoint(
+    api: Callable[..., dict[str, Any]], table: str, store: SubscriptionStore, spelling: str
+) -> None:
+    reader = Browser.new()
+    reader.endpoint = SPELLINGS[0]
+    owner = follow(api, reader, ["all", "article:a"])
+    body = {**owner, "endpoint": spelling, "topics": ["article:a"]}
+    assert api("DELETE", "/subscriptions", body)["statusCode"] == 204
+    stored = store.get(subscription_id(SPELLINGS[0]))
+    assert stored is not None
+    assert stored.topics == ("all",)
+
+
+def test_an_unfollow_based_on_a_stale_read_retries_and_loses_no_change(table: str) -> None:
+    """Two unfollows of one subscription racing: the loser re-reads, so neither topic survives."""
+    from datetime import UTC, datetime
+    from typing import Any as _Any
+
+    from stoppress.subscriptions.model import Subscription
+
+    reader = Browser.new()
+    sub_id = subscription_id(reader.endpoint)
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    plain = SubscriptionStore(table, topic_shards=SHARDS)
+    plain.put(
+        Subscription(
+            sub_id=sub_id,
+            endpoint=reader.endpoint,
+            p256dh=reader.p256dh,
+            auth=reader.auth,
+            topics=("all", "article:a", "article:b"),
+            created_at=t0,
+            updated_at=t0,
+        )
+    )
+    stale_snapshot = plain._get_item(sub_id)
+    # The racing unfollow wins first; this clock is even behind the stored updated_at.
+    assert plain.remove_topics(sub_id, ["article:a"], now=t0) == ("all", "article:b")
+
+    class SlowReader(SubscriptionStore):
+        reads = 0
+
+        def _get_item(self, key: str) -> dict[str, _Any] | None:
+            self.reads += 1
+            return stale_snapshot if self.reads == 1 else super()._get_item(key)
+
+    late = SlowReader(table, topic_shards=SHARDS)
+    kept = late.remove_topics(sub_id, ["article:b"], if_auth=reader.auth, now=t0)
+
+    assert late.reads == 2
+    assert kept == ("all",)
+    stored = plain.get(sub_id)
+    assert stored is not None
+    assert stored.topics == ("all",)
+    assert_members_match_topics(table, sub_id)
+
+
+def test_an_unfollow_racing_with_a_resubscribe_keeps_the_resubscribed_topics(table: str) -> None:
+    """A re-subscribe lands between the unfollow's read and write: the unfollow applies to it."""
+    from datetime import UTC, datetime, timedelta
+    from typing import Any as _Any
+
+    from stoppress.subscriptions.model import Subscription
+
+    reader = Browser.new()
+    sub_id = subscription_id(reader.endpoint)
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def version(topics: tuple[str, ...], minutes: int) -> Subscription:
+        return Subscription(
+            sub_id=sub_id,
+            endpoint=reader.endpoint,
+            p256dh=reader.p256dh,
+            auth=reader.auth,
+            topics=topics,
+            created_at=t0,
+            updated_at=t0 + timedelta(minutes=minutes),
+        )
+
+    plain = SubscriptionStore(table, topic_shards=SHARDS)
+    plain.put(version(("all", "article:a"), 0))
+    stale_snapshot = plain._get_item(sub_id)
+    plain.put(version(("article:a", "article:c"), 1))
+
+    class SlowReader(SubscriptionStore):
+        reads = 0
+
+        def _get_item(self, key: str) -> dict[str, _Any] | None:
+            self.reads += 1
+            return stale_snapshot if self.reads == 1 else super()._get_item(key)
+
+    late = SlowReader(table, topic_shards=SHARDS)
+    assert late.remove_topics(sub_id, ["article:a"], now=t0 + timedelta(minutes=2)) == (
+        "article:c",
+    )
+    assert late.reads == 2
+    assert_members_match_topics(table, sub_id)
+
+
+def test_an_unfollow_with_a_secret_that_a_resubscribe_replaced_is_refused(table: str) -> None:
+    from datetime import UTC, datetime
+
+    from stoppress.core.errors import ForbiddenError
+    from stoppress.subscriptions.model import Subscription
+
+    reader, renewed = Browser.new(), Browser.new()
+    sub_id = subscription_id(reader.endpoint)
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    plain = SubscriptionStore(table, topic_shards=SHARDS)
+    plain.put(
+        Subscription(
+            sub_id=sub_id,
+            endpoint=reader.endpoint,
+            p256dh=renewed.p256dh,
+            auth=renewed.auth,
+            topics=("all", "article:a"),
+            created_at=t0,
+            updated_at=t0,
+        )
+    )
+    before = table_items(table)
+    with pytest.raises(ForbiddenError):
+        plain.remove_topics(sub_id, ["article:a"], if_auth=reader.auth, now=t0)
+    assert table_items(table) == before
+    assert plain.remove_topics("0" * 32, ["article:a"], now=t0) is None
+
+
+def test_an_unreachable_table_makes_an_unfollow_a_503(unreachable_aws: None) -> None:
+    reader = Browser.new()
+    body = {"endpoint": reader.endpoint, "auth": reader.auth, "topics": ["article:a"]}
+    response = call_api("DELETE", "/subscriptions", body)
+    assert response["statusCode"] == 503
+    assert error_of(response) == {"code": "unavailable", "message": "try again shortly"}

@@ -107,13 +107,26 @@ def _unique(topics: list[str]) -> list[str]:
     return list(dict.fromkeys(topics))
 
 
+Topics = Annotated[list[Topic], Field(min_length=1, max_length=MAX_TOPICS), AfterValidator(_unique)]
+
+
 class SubscribeRequest(_Request):
     subscription: PushSubscriptionJSON
-    topics: Annotated[
-        list[Topic], Field(min_length=1, max_length=MAX_TOPICS), AfterValidator(_unique)
-    ] = Field(default_factory=lambda: [TOPIC_ALL])
+    topics: Topics = Field(default_factory=lambda: [TOPIC_ALL])
 
 
 class UnsubscribeRequest(_Request):
+    """Leave entirely, or, with ``topics``, stop only those (say, unfollow one story)."""
+
     endpoint: Endpoint
     auth: AuthSecret
+    topics: Topics | None = None
+
+    @field_validator("topics", mode="before")
+    @classmethod
+    def _present_means_a_list(cls, value: object) -> object:
+        # An explicit null must not read as "unsubscribe from everything":
+        # only leaving the field out means that.
+        if value is None:
+            raise ValueError("must be a list of topics, or left out to unsubscribe entirely")
+        return value

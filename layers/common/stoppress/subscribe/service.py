@@ -7,7 +7,8 @@ tests may pass a fake.
 Unsubscribing needs the subscription's auth secret, which only the browser
 that subscribed knows. An unknown endpoint is refused with the same error as a
 wrong secret, so the API never tells a caller whether an endpoint is
-subscribed.
+subscribed. The same secret lets a reader stop some topics only (unfollow
+one story from a notification's button) and stay subscribed to the rest.
 
 Re-subscribing an endpoint replaces what was stored: new keys and topics,
 memberships of dropped topics removed, ``created_at`` kept. The endpoint URL is
@@ -16,6 +17,7 @@ with valid keys is treated as its owner.
 """
 
 import hmac
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -36,6 +38,15 @@ class SubscriptionRepository(Protocol):
     def put(self, subscription: Subscription) -> None: ...
 
     def delete(self, sub_id: str, *, if_auth: str | None = None) -> bool: ...
+
+    def remove_topics(
+        self,
+        sub_id: str,
+        topics: Collection[str],
+        *,
+        if_auth: str | None = None,
+        now: datetime,
+    ) -> tuple[str, ...] | None: ...
 
 
 def subscribe(
@@ -72,8 +83,17 @@ def subscribe(
     return subscription
 
 
-def unsubscribe(request: UnsubscribeRequest, store: SubscriptionRepository) -> None:
+def unsubscribe(
+    request: UnsubscribeRequest,
+    store: SubscriptionRepository,
+    *,
+    now: datetime | None = None,
+) -> tuple[str, ...]:
     """Remove the subscription for ``request.endpoint`` if ``request.auth`` proves ownership.
+
+    With ``request.topics``, only those topics stop (a reader unfollowing one
+    story stays subscribed to the rest); once none is left the subscription
+    goes. Returns the topics it keeps: ``()`` when it is gone.
 
     Raises ``ForbiddenError`` for a wrong secret and for an unknown endpoint
     alike; nothing changes in either case.
@@ -84,7 +104,22 @@ def unsubscribe(request: UnsubscribeRequest, store: SubscriptionRepository) -> N
     if current is None or not hmac.compare_digest(current.auth.encode(), request.auth.encode()):
         logger.info("unsubscribe refused", extra={"sub_id": sub_id})
         raise ForbiddenError(NOT_YOURS)
-    # The store checks the secret again under the same condition it deletes
-    # with, so a re-subscribe racing with this cannot be removed by a stale secret.
-    removed = store.delete(sub_id, if_auth=request.auth)
-    logger.info("subscription removed", extra={"sub_id": sub_id, "was_present": removed})
+    # The store checks the secret again under the same condition it writes
+    # with, so a re-subscribe racing with this cannot be changed by a stale secret.
+    if request.topics is None:
+        removed = store.delete(sub_id, if_auth=request.auth)
+        logger.info("subscription removed", extra={"sub_id": sub_id, "was_present": removed})
+        return ()
+    kept = store.remove_topics(
+        sub_id, request.topics, if_auth=request.auth, now=now or datetime.now(UTC)
+    )
+    logger.info(
+        "topics removed",
+        extra={
+            "sub_id": sub_id,
+            "topics": list(request.topics),
+            "kept": list(kept or ()),
+            "was_present": kept is not None,
+        },
+    )
+    return kept or ()

@@ -15,8 +15,8 @@ are imported on the first read rather than at every importer's cold start.
 """
 
 import hmac
-from collections.abc import Iterator, Mapping
-from datetime import datetime
+from collections.abc import Collection, Iterator, Mapping
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from botocore.exceptions import ClientError
@@ -251,6 +251,71 @@ class SubscriptionStore:
             if self._transact(items, "deleting a subscription"):
                 return True
         raise TransientError("subscription kept changing while it was being deleted")
+
+    def remove_topics(
+        self,
+        sub_id: str,
+        topics: Collection[str],
+        *,
+        if_auth: str | None = None,
+        now: datetime,
+    ) -> tuple[str, ...] | None:
+        """Stop ``topics`` for one subscription; returns the topics it keeps.
+
+        Their memberships go, and they leave the SUB item's list, in one
+        transaction conditioned like ``delete``; removing the last topic removes
+        the subscription (and returns ``()``). Topics it does not have are no
+        change. None if there is no such subscription; ``if_auth`` as in ``delete``.
+        """
+        for _ in range(WRITE_ATTEMPTS):
+            current = self._get_item(sub_id)
+            if current is None:
+                return None
+            if if_auth is not None and not hmac.compare_digest(
+                str(current["auth"]).encode(), if_auth.encode()
+            ):
+                raise ForbiddenError("auth secret does not match the stored subscription")
+            had = list(current.get("topics") or ())
+            kept = tuple(t for t in had if t not in topics)
+            if len(kept) == len(had):
+                return kept
+            if kept:
+                # Every other writer's condition compares updated_at, so it must
+                # change even when this clock is behind the last writer's. The whole
+                # item as read goes back (a Put, as in ``put``), delivery record included.
+                seen = datetime.fromisoformat(current["updated_at"])
+                stamp = max(now, seen + timedelta(microseconds=1))
+                sub_write: dict[str, Any] = {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": to_attrs(
+                            {**current, "topics": list(kept), "updated_at": stamp.isoformat()}
+                        ),
+                        **_unchanged(current),
+                    }
+                }
+            else:
+                sub_write = {
+                    "Delete": {
+                        "TableName": self.table_name,
+                        "Key": _key(subscription_pk(sub_id), SUB_SK),
+                        **_unchanged(current),
+                    }
+                }
+            shard = int(current["shard"])
+            items = [sub_write] + [
+                {
+                    "Delete": {
+                        "TableName": self.table_name,
+                        "Key": _key(topic_pk(t, shard), topic_member_sk(sub_id)),
+                    }
+                }
+                for t in had
+                if t not in kept
+            ]
+            if self._transact(items, "removing topics from a subscription"):
+                return kept
+        raise TransientError("subscription kept changing while its topics were being removed")
 
     # -- delivery record -------------------------------------------------------
     #
