@@ -79,9 +79,21 @@ def test_story_reaches_subscribers_update_reaches_followers_correction_nobody(
     assert len(reader.deliveries) == 1
     assert len(follower.deliveries) == 2
     update = payloads(follower)[1]
-    assert update["article"] == {"id": STORY, "version": 2, "change": "update"}
+    assert update["article"] == {
+        "id": STORY,
+        "version": 2,
+        "change": "update",
+        "previous_version": 1,
+    }
     assert update["notification"]["title"] == v2["headline"] != v1["headline"]
     assert update["notification"]["tag"] == f"article-{STORY}"
+    # The follower reads what is new, not the summary again, and may stop following.
+    assert update["notification"]["body"] == v2["change_line"]
+    assert update["notification"]["body"] != v2["summary"]
+    assert update["notification"]["body"].startswith("The meeting, on the sidelines of the Munich")
+    assert [a["action"] for a in update["notification"]["actions"]] == ["read", "unfollow"]
+    assert [a["action"] for a in payloads(reader)[0]["notification"]["actions"]] == ["read"]
+    assert follower.deliveries[1].headers["ttl"] == "43200"
 
     # A typo correction is stored as version 3 and sends nothing.
     upload(f"{STORY}-correction.txt", KEY)
