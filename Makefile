@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup test lint pytest demo dev sam-check sam-local bench bench-fanout bench-coldstart bench-ingest bench-extract bench-adversarial clean browser-deps
+.PHONY: setup test lint pytest demo dev sam-check sam-local fuzz bench bench-fanout bench-coldstart bench-ingest bench-extract bench-adversarial clean browser-deps
 
 $(BIN)/stoppress: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -50,6 +50,11 @@ sam-check: setup
 # The README's `sam local invoke` for every function and events/ file, in Docker.
 sam-local: $(BIN)/stoppress
 	$(BIN)/python -m stoppress_dev.samlocal
+
+# Coverage-guided fuzzing of the parsers and the subscription requests, 10 minutes
+# per target (make test runs a bounded few seconds of the same).
+fuzz: setup
+	$(BIN)/python -m fuzz.run --minutes 10
 
 bench: setup
 	$(BIN)/python -m benchmarks.sender

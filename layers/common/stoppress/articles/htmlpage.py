@@ -111,13 +111,18 @@ def parse_html(text: str) -> ArticleDraft:
     from selectolax.lexbor import LexborHTMLParser  # only HTML uploads pay for it
 
     tree = LexborHTMLParser(text)
+    json_ld = [node.text() or "" for node in tree.css('script[type="application/ld+json"]')]
+    # Scripts and styles hold source, not words. Every reading below, the
+    # extractor's included, sees the page without them, as the HTML standard
+    # parses it: the extractor's own parser reads ``<script/>`` as empty.
+    tree.strip_tags(["script", "style"])
+    page = tree.html or ""
     for kicker in tree.css(_KICKERS):
         # "Gesetz verabschiedet: Bundestag beschließt ...": the label above a
         # headline, set inside its <h1>, is not part of it.
         kicker.decompose()
     draft = ArticleDraft()
     story = _story_root(tree)
-    json_ld = [node.text() or "" for node in tree.css('script[type="application/ld+json"]')]
     linked_data = _linked_data(json_ld)
 
     draft.headline = _headline(tree, story, linked_data)
@@ -134,8 +139,8 @@ def parse_html(text: str) -> ArticleDraft:
     if _is_live_blog(tree, json_ld):
         # Each entry of a live blog is an <article>; the extractor would take the
         # first entry for the story. Read as sections, they are one story.
-        text = _ARTICLE_TAG.sub(r"<\1section", text)
-    blocks = _extracted_blocks(text)
+        page = _ARTICLE_TAG.sub(r"<\1section", page)
+    blocks = _extracted_blocks(page)
     if sum(len(block) for _, block in blocks) < _MIN_EXTRACTED_TEXT:
         # On a very short page the extractor falls back to the whole page's text;
         # the story root's own paragraphs are the better reading there.

@@ -22,7 +22,6 @@ paragraphs but never become the summary.
 """
 
 import functools
-import html
 import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -36,6 +35,7 @@ from stoppress.articles.draft import (
     shown,
 )
 from stoppress.articles.normalise import normalise_text
+from stoppress.articles.screen import visible_text
 from stoppress.core.errors import ArticleParseError
 
 if TYPE_CHECKING:
@@ -57,6 +57,9 @@ _RULE: Final = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _QUOTE: Final = re.compile(r" {0,3}>[ \t]?")
 _LIST_ITEM: Final = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])[ \t]+")
 _LINK_DEFINITION: Final = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*\S")
+# HTML blocks whose content is not Markdown and may hold blank lines: they end only
+# at their end marker, so their source stays one block for the finishing step to drop.
+_RAW_BLOCK: Final = re.compile(r"^ {0,3}(?:<(script|style)(?=[\s>]|$)|<!\[CDATA\[)", re.I)
 
 _ESCAPE: Final = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>~|<])")
 # Every pattern below runs in time linear in the text: link text stops at the
@@ -67,8 +70,9 @@ _LINK_TARGET: Final = r"(?:\((?:[^()]++|\([^()]*+\))*+\)|\[[^\[\]]*+\])"
 _IMAGE: Final = re.compile(r"!\[[^\[\]]*+\]" + _LINK_TARGET)
 _LINK: Final = re.compile(r"\[([^\[\]]*+)\]" + _LINK_TARGET)
 _AUTOLINK: Final = re.compile(r"<((?:https?|mailto):[^<>\s]+)>")
-_TAG: Final = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _BACKTICKS: Final = re.compile(r"`+")
+# "--!>" ends a comment too, for a browser.
+_COMMENT_END: Final = re.compile(r"--!?>")
 # (pattern, where its closing delimiter can start, the delimiter's length)
 _PAIRED: Final = (
     (re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*"), re.compile(r"(?<=\S)(?=\*\*)"), 2),
@@ -122,11 +126,11 @@ def strip_inline(text: str) -> str:
     text = _IMAGE.sub("", text)
     text = _LINK.sub(r"\1", text)
     text = _AUTOLINK.sub(r"\1", text)
-    text = _TAG.sub("", text)
     for pattern, closer, width in _PAIRED:
         text = _sub_paired(pattern, closer, width, text)
     text = re.sub("[\U000f0000-\U000f007f]", lambda m: chr(ord(m.group()) - _PRIVATE_BASE), text)
-    return html.unescape(text)
+    # HTML in the text (tags, character references) goes the way all shown text does.
+    return visible_text(text)
 
 
 def _strip_code(text: str) -> str:
@@ -174,11 +178,11 @@ def _without_comments(text: str) -> str:
     out: list[str] = []
     done = 0
     while (start := text.find("<!--", done)) != -1:
-        end = text.find("-->", start + 4)
-        if end == -1:
+        end = _COMMENT_END.search(text, start + 4)
+        if end is None:
             break
         out.append(text[done:start])
-        done = end + 3
+        done = end.end()
     out.append(text[done:])
     return "".join(out)
 
@@ -310,6 +314,7 @@ def _blocks(body: str) -> list[tuple[int, str]]:
     blocks: list[tuple[int, str]] = []
     current: list[str] = []
     fence: str | None = None
+    raw_end: str | None = None
 
     def flush() -> None:
         if current:
@@ -318,6 +323,12 @@ def _blocks(body: str) -> list[tuple[int, str]]:
 
     for raw_line in body.split("\n"):
         line = raw_line.rstrip()
+        if raw_end is not None:
+            current.append(line)
+            if raw_end in line.lower():
+                raw_end = None
+                flush()
+            continue
         if fence is not None:
             if line.lstrip().startswith(fence):
                 fence = None
@@ -329,6 +340,15 @@ def _blocks(body: str) -> list[tuple[int, str]]:
         if fence_match:
             flush()
             fence = fence_match.group(1)
+            continue
+        raw_block = _RAW_BLOCK.match(line)
+        if raw_block:
+            flush()
+            current.append(line)
+            raw_end = f"</{raw_block.group(1).lower()}>" if raw_block.group(1) else "]]>"
+            if raw_end in line[raw_block.end() :].lower():
+                raw_end = None
+                flush()
             continue
         quoted = 0
         while quote := _QUOTE.match(line, quoted):

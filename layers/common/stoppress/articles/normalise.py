@@ -13,7 +13,8 @@ from collections.abc import Iterable
 
 # Invisible characters that editors' tools insert or drop at will: zero-width
 # space/joiners, word joiner, and a stray byte-order mark inside the text.
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+INVISIBLE_CHARACTERS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_INVISIBLE = re.compile(f"[{INVISIBLE_CHARACTERS}]")
 # Keeps the fields apart in the hash input so text cannot migrate between
 # headline, dateline and body without changing the hash.
 _FIELD_SEPARATOR = "\x1f"

@@ -5,7 +5,10 @@ the format from the key's extension (``.txt``/``.text``, ``.md``/``.markdown``,
 ``.html``/``.htm``) or, for other keys, from the content, lets that format's
 parser read it, and finishes every format the same way:
 
-- text is normalised (``normalise.normalise_text``: NFC, whitespace folded);
+- text is screened and normalised (``screen.screen_text``: no markup, script
+  source, character references, controls or bidirectional formatting, valid
+  Unicode; then ``normalise.normalise_text``: NFC, whitespace folded), so
+  every field a reader may see is plain text, whatever the format;
 - paragraphs without a letter or digit ("###", "* * *") are dropped;
 - the lead's dateline ("BRUSSELS --") moves into ``Article.dateline``, so
   ``paragraphs`` hold the story's words only (an explicit dateline from
@@ -36,6 +39,7 @@ from stoppress.articles.furniture import Furniture, furniture_kind, is_lead_cand
 from stoppress.articles.lead import is_byline, split_dateline, summarise
 from stoppress.articles.model import Article, SourceFormat
 from stoppress.articles.normalise import content_hash, normalise_text
+from stoppress.articles.screen import screen_text
 from stoppress.contracts.keys import article_id_from_key
 from stoppress.core.errors import ArticleParseError
 
@@ -46,7 +50,7 @@ HEADLINE_MAX_CHARS: Final = 300
 # Which reader made a version. Raise it whenever parsing changes what it takes from a
 # file (headline, paragraphs, lead, dateline): ingest then reads the previous version
 # again with the new reader before judging a change, so an upgrade is never news.
-READER_VERSION: Final = "2"
+READER_VERSION: Final = "3"
 DATELINE_MAX_CHARS: Final = 100
 # Real pages nest elements a few dozen deep, and a long story has a few hundred
 # paragraphs. Far past either, a file is a dump or an attack, and the HTML
@@ -200,7 +204,7 @@ def _read(source_format: SourceFormat, text: str) -> ArticleDraft:
 
 
 def _finish(article_id: str, source_format: SourceFormat, draft: ArticleDraft) -> Article:
-    headline = normalise_text(draft.headline)
+    headline = screen_text(draft.headline)
     if not headline:
         raise ArticleParseError(_no_headline(source_format))
     if len(headline) > HEADLINE_MAX_CHARS:
@@ -220,7 +224,7 @@ def _finish(article_id: str, source_format: SourceFormat, draft: ArticleDraft) -
     lead_index: int | None = None
     fallback_lead: int | None = None
     for index, raw in enumerate(draft.paragraphs):
-        paragraph = normalise_text(raw)
+        paragraph = screen_text(raw)
         # "###", "* * *": section breaks and end marks, not story text. Page
         # furniture (captions, share prompts, timestamps, copyright lines) is
         # not story text either: it never becomes the lead, and editing it
@@ -256,7 +260,7 @@ def _finish(article_id: str, source_format: SourceFormat, draft: ArticleDraft) -
         if found is not None and rest.strip():
             lead_dateline, paragraphs[index] = found, rest.strip()
             break
-    dateline = normalise_text(draft.dateline or "") or lead_dateline
+    dateline = screen_text(draft.dateline or "") or lead_dateline
     summary_source = paragraphs[lead_index]
     if dateline is not None and len(dateline) > DATELINE_MAX_CHARS:
         raise ArticleParseError(
@@ -272,7 +276,7 @@ def _finish(article_id: str, source_format: SourceFormat, draft: ArticleDraft) -
             published_at=draft.published_at,
             paragraphs=tuple(paragraphs),
             summary=summarise(summary_source),
-            tags=tuple(draft.tags),
+            tags=tuple(dict.fromkeys(tag for raw in draft.tags if (tag := screen_text(raw)))),
             overrides=draft.overrides(),
             source_format=source_format,
             content_hash=content_hash(headline, dateline, paragraphs),
