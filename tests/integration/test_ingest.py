@@ -595,3 +595,18 @@ def test_a_headline_only_change_names_the_new_headline(
     assert update is not None
     assert update.change.value == "update"
     assert update.change_line == "New headline: NATO and Russia Will Talk Again"
+
+
+def test_an_editors_update_line_is_stored_verbatim_with_language_and_image(
+    s3: Any, bucket: str, store: ArticleStore
+) -> None:
+    handle(put(s3, bucket, KEY, STORY))
+    headed = (
+        b"Update: Moscow says it will send a delegation.\nLang: en-GB\n"
+        b"Image: https://img.news.example/nato.jpg\n" + UPDATE
+    )
+    handle(put(s3, bucket, KEY, headed))
+    update = store.get_version(ARTICLE_ID, 2)
+    assert update is not None
+    assert update.change_line == "Moscow says it will send a delegation."
+    assert (update.lang, update.image) == ("en-GB", "https://img.news.example/nato.jpg")

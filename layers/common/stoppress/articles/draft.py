@@ -21,6 +21,10 @@ class ArticleDraft:
     tags: list[str] = field(default_factory=list)
     notify: Audience | None = None
     urgency: Urgency | None = None
+    # The editor's own line for an update's push; the article's language and lead image.
+    update_note: str | None = None
+    lang: str | None = None
+    image: str | None = None
     # How many leading paragraphs are subheadings or similar, so the summary
     # skips them and starts at the first paragraph of prose.
     lead_index: int = 0
@@ -28,7 +32,9 @@ class ArticleDraft:
     not_lead: set[int] = field(default_factory=set)
 
     def overrides(self) -> EditorOverrides:
-        return EditorOverrides(notify=self.notify, urgency=self.urgency)
+        return EditorOverrides(
+            notify=self.notify, urgency=self.urgency, update_note=self.update_note
+        )
 
 
 _URGENCY_ALIASES: Final = {"very low": "very-low", "verylow": "very-low", "very_low": "very-low"}

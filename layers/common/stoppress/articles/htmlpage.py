@@ -31,8 +31,12 @@ file arrives:
     CMSs also use that class for timestamps ("Updated Nov 19, 6:55 AM"),
     which are not datelines and must not enter the content hash.
   - Tags: ``article:tag`` meta tags, else ``<meta name="keywords">``.
-  - Editor overrides: ``<meta name="stoppress:notify" content="none">`` and
-    ``<meta name="stoppress:urgency" content="high">``.
+  - Editor overrides: ``<meta name="stoppress:notify" content="none">``,
+    ``<meta name="stoppress:urgency" content="high">`` and
+    ``<meta name="stoppress:update" content="...">`` (an update's push line).
+  - Language and lead image (``articles.presentation``): ``<html lang>`` or
+    ``og:locale``; ``og:image``, ``twitter:image``, JSON-LD ``image`` or the
+    story's first picture, absolute https and never from an ad host.
 """
 
 import json
@@ -49,6 +53,7 @@ from stoppress.articles.draft import (
     parse_urgency,
 )
 from stoppress.articles.normalise import normalise_text
+from stoppress.articles.presentation import page_image, page_lang, update_note
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -135,6 +140,9 @@ def parse_html(text: str) -> ArticleDraft:
     urgency = _meta(tree, "stoppress:urgency")
     if urgency is not None:
         draft.urgency = parse_urgency(urgency, "<meta name=stoppress:urgency>")
+    draft.update_note = update_note(_meta(tree, "stoppress:update"), "<meta name=stoppress:update>")
+    draft.lang = page_lang(tree)
+    draft.image = page_image(tree, story, linked_data)
 
     if _is_live_blog(tree, json_ld):
         # Each entry of a live blog is an <article>; the extractor would take the

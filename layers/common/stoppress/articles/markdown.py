@@ -10,6 +10,9 @@
     notify: followers                      # none | followers | all
     urgency: high                          # very-low | low | normal | high
     tags: [city hall, budget]              # a list, or "city hall, budget"
+    update_note: The vote was 7 to 2.      # an update's push shows this line
+    lang: en                               # the article's language
+    image: https://img.example/budget.jpg  # its lead image (absolute https)
     ---
 
     SPRINGFIELD — The city council passed a **$412 million** budget ...
@@ -35,6 +38,7 @@ from stoppress.articles.draft import (
     shown,
 )
 from stoppress.articles.normalise import normalise_text
+from stoppress.articles.presentation import clean_image_url, clean_lang, update_note
 from stoppress.articles.screen import visible_text
 from stoppress.core.errors import ArticleParseError
 
@@ -243,8 +247,24 @@ def _read_front_matter(meta: str, draft: ArticleDraft) -> str | None:
     dateline = fields.get("dateline")
     if dateline is not None:
         draft.dateline = _scalar(dateline, "dateline")
+    draft.update_note = update_note(fields.get("update_note"), "front matter (update_note)")
+    _presentation(fields, draft)
     title = fields.get("title", fields.get("headline"))
     return None if title is None else _scalar(title, "title")
+
+
+def _presentation(fields: dict[str, Any], draft: ArticleDraft) -> None:
+    """``lang`` and ``image`` from front matter: an editor's value, so a bad one is refused."""
+    if fields.get("lang") is not None:
+        draft.lang = clean_lang(fields["lang"])
+        if draft.lang is None:
+            raise ArticleParseError(
+                f"front matter: lang {shown(fields['lang'])} is not a language tag (e.g. en, pt-BR)"
+            )
+    if fields.get("image") is not None:
+        draft.image = clean_image_url(fields["image"])
+        if draft.image is None:
+            raise ArticleParseError("front matter: image must be an absolute https URL")
 
 
 def _load_front_matter(meta: str) -> object:

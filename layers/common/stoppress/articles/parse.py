@@ -279,6 +279,8 @@ def _finish(article_id: str, source_format: SourceFormat, draft: ArticleDraft) -
             tags=tuple(dict.fromkeys(tag for raw in draft.tags if (tag := screen_text(raw)))),
             overrides=draft.overrides(),
             source_format=source_format,
+            lang=draft.lang,
+            image=draft.image,
             content_hash=content_hash(headline, dateline, paragraphs),
         )
     except ValidationError as e:

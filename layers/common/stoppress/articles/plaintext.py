@@ -21,6 +21,9 @@ name in any case):
 - ``Urgency: very-low | low | normal | high`` the Web Push urgency.
 - ``Tags: politics, europe`` comma-separated tags.
 - ``Dateline: BRUSSELS`` the dateline, when the lead does not start with one.
+- ``Update: Police named the suspect.`` the line an update's push shows,
+  instead of the one computed from the changes (at most 300 characters).
+- ``Lang: de`` the article's language; ``Image: https://…`` its lead image.
 
 A header line with an unknown value is an error (so a typo in ``Notify:``
 never alerts a million readers by accident). The banner and the
@@ -55,13 +58,20 @@ from datetime import UTC, datetime
 from itertools import takewhile
 from typing import Final
 
-from stoppress.articles.draft import ArticleDraft, parse_notify, parse_tags, parse_urgency
+from stoppress.articles.draft import (
+    ArticleDraft,
+    parse_notify,
+    parse_tags,
+    parse_urgency,
+    shown,
+)
 from stoppress.articles.furniture import (
     Furniture,
     furniture_kind,
     is_lead_candidate,
     is_volatile,
 )
+from stoppress.articles.presentation import clean_image_url, clean_lang, update_note
 from stoppress.core.errors import ArticleParseError
 
 _BANNER: Final = re.compile(
@@ -73,7 +83,9 @@ _LAST_UPDATED: Final = re.compile(
     r"(?:,?\s+(?P<hour>\d{1,2}):(?P<minute>\d{2})\s*(?P<ampm>[ap]\.?m\.?)?)?\s*(?:UTC|GMT)?\s*$",
     re.IGNORECASE,
 )
-_HEADER: Final = re.compile(r"^(?P<name>notify|urgency|tags|dateline)\s*:\s*(?P<value>.*)$", re.I)
+_HEADER: Final = re.compile(
+    r"^(?P<name>notify|urgency|tags|dateline|update|lang|image)\s*:\s*(?P<value>.*)$", re.I
+)
 # Hard-wrapped text fills its lines; a line shorter than this ends a paragraph
 # or is a page element of its own (a byline, a date, a share link).
 _SHORT_LINE_CHARS: Final = 40
@@ -293,5 +305,17 @@ def _read_header(name: str, value: str, draft: ArticleDraft, index: int) -> None
         draft.urgency = parse_urgency(value, where)
     elif name == "tags":
         draft.tags = parse_tags(value, where)
+    elif name == "update":
+        draft.update_note = update_note(value, where)
+    elif name == "lang":
+        draft.lang = clean_lang(value)
+        if draft.lang is None:
+            raise ArticleParseError(
+                f"{where}: {shown(value)} is not a language tag (e.g. en, pt-BR)"
+            )
+    elif name == "image":
+        draft.image = clean_image_url(value)
+        if draft.image is None:
+            raise ArticleParseError(f"{where}: the image must be an absolute https URL")
     else:
         draft.dateline = " ".join(value.split()) or None
