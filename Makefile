@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup test lint pytest demo dev sam-check sam-local fuzz bench bench-fanout bench-coldstart bench-ingest bench-extract bench-adversarial clean browser-deps
+.PHONY: setup test lint pytest demo dev sam-check sam-local fuzz bench bench-fanout bench-coldstart bench-ingest bench-extract bench-adversarial bench-load clean browser-deps
 
 $(BIN)/stoppress: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -73,6 +73,10 @@ bench-extract: setup
 
 bench-adversarial: setup
 	$(BIN)/python -m benchmarks.adversarial
+
+# 10,000 subscriptions through the local stack's HTTP API, then one fan-out to all of them.
+bench-load: setup
+	$(BIN)/python -m benchmarks.load
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .ruff_cache .mypy_cache

@@ -82,7 +82,10 @@ def run(args: argparse.Namespace) -> FanoutRun:
     # One sender process per invocation, as the template deploys it (PUSH_SENDER_PROCESSES
     # is not set there), so the query hooks below see every member page.
     stack = measured_stack(
-        meter, topic_shards=args.shards, env_overrides={"PUSH_SENDER_PROCESSES": "1"}
+        meter,
+        topic_shards=args.shards,
+        env_overrides={"PUSH_SENDER_PROCESSES": "1"},
+        fix_moto=not args.stock_moto,
     )
     state = stack.start()
     service = PushServiceProcess(

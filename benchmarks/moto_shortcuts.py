@@ -23,16 +23,12 @@ measure without them. Why each one leaves the results unchanged:
 ``put_only_transaction_backups`` and ``transaction_backups_sharing``
     Before every TransactWriteItems moto deep-copies each table it touches, to
     restore it if the transaction is cancelled: with 200,000 items the copy
-    outlasts the clients' 10 s read timeout. A backup only has to restore what
-    a cancelled transaction can change. Put and Delete replace or remove
-    entries of the partition maps and never change an item object, so a backup
-    that copies the maps and shares the items restores them exactly; Update
-    changes items in place, and no transaction in this code base updates.
-    ``put_only_transaction_backups`` shares every item and the rest of the
-    table too (the ingest benchmark reads no stream, so stream records of a
-    cancelled transaction change nothing it reports);
-    ``transaction_backups_sharing`` shares only the items of the seeded
-    partitions and deep-copies everything else, stream included, as moto does.
+    outlasts the clients' 10 s read timeout. Both names stand for the local
+    stack's own fix, ``stoppress_dev.localstack.moto_fixes``: a transaction
+    notes what each key held before writing it and a cancelled one puts exactly
+    that back, stream records included, so nothing is copied and the answers
+    are moto's. (The local stack applies it whenever it runs; the ingest
+    benchmark, on ``mock_aws``, applies it through this module.)
 
 ``stream_set_aside`` with ``put_items``
     Writes the seeded subscriptions straight into moto's table, without HTTP
@@ -48,16 +44,14 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import copy
 import threading
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from stoppress_dev.localstack import moto_fixes
 
 if TYPE_CHECKING:
     from moto.dynamodb.models.table import Table
-
-_MISSING = object()
 
 
 def moto_table(table_name: str) -> Table:
@@ -70,22 +64,6 @@ def moto_table(table_name: str) -> Table:
                 table: Table = backend.tables[table_name]
                 return table
     raise LookupError(f"moto has no table {table_name!r}")
-
-
-@contextlib.contextmanager
-def _patched(owner: type, **attributes: Any) -> Iterator[None]:
-    """Set ``attributes`` on ``owner`` for the duration, then restore what was there."""
-    saved = {name: owner.__dict__.get(name, _MISSING) for name in attributes}
-    for name, value in attributes.items():
-        setattr(owner, name, value)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is _MISSING:
-                delattr(owner, name)
-            else:
-                setattr(owner, name, value)
 
 
 # -- Query ------------------------------------------------------------------------------
@@ -141,63 +119,27 @@ def partition_indexed_queries() -> Iterator[None]:
         finally:
             window.items = None
 
-    with _patched(Table, all_items=all_items, query=query):
+    with moto_fixes.patched_attributes(Table, all_items=all_items, query=query):
         yield
 
 
 # -- TransactWriteItems -----------------------------------------------------------------
 
 
-def _partitions(table: Table, copy_partition: Callable[[Any, Any], Any]) -> Any:
-    """A new ``table.items`` map holding ``copy_partition(hash_key, partition)`` of each."""
-    return defaultdict(dict, {h: copy_partition(h, part) for h, part in table.items.items()})
+def put_only_transaction_backups() -> contextlib.AbstractContextManager[None]:
+    """Transactions journal what they change instead of copying tables (``moto_fixes``)."""
+    return moto_fixes.applied()
 
 
-@contextlib.contextmanager
-def put_only_transaction_backups() -> Iterator[None]:
-    """A transaction's backup copies the table's partition maps and shares everything else."""
-    from moto.dynamodb.models.table import Table
+def transaction_backups_sharing(
+    prefixes: tuple[str, ...],
+) -> contextlib.AbstractContextManager[None]:
+    """The same as ``put_only_transaction_backups``: with a journal no partition is copied.
 
-    def backup(self: Table, memo: dict[int, Any]) -> Table:
-        clone = copy.copy(self)
-        clone.items = _partitions(
-            self, lambda _h, part: dict(part) if isinstance(part, dict) else part
-        )
-        return clone
-
-    with _patched(Table, __deepcopy__=backup):
-        yield
-
-
-@contextlib.contextmanager
-def transaction_backups_sharing(prefixes: tuple[str, ...]) -> Iterator[None]:
-    """A transaction's backup shares the items of partitions whose key starts with ``prefixes``.
-
-    Everything else is deep-copied, as moto does.
+    ``prefixes`` named the partitions an earlier shortcut shared rather than copied.
     """
-    from moto.dynamodb.models.table import Table
-
-    def shared(hash_key: Any) -> bool:
-        value = getattr(hash_key, "value", None)
-        return isinstance(value, str) and value.startswith(prefixes)
-
-    def backup(self: Table, memo: dict[int, Any]) -> Table:
-        # Through moto's own __new__, which registers every model instance.
-        clone = cast("Table", self.__class__.__new__(self.__class__))
-        memo[id(self)] = clone
-        for name, value in self.__dict__.items():
-            if name == "items" and self.range_key_attr:
-                value = _partitions(
-                    self,
-                    lambda h, part: dict(part) if shared(h) else copy.deepcopy(part, memo),
-                )
-            else:
-                value = copy.deepcopy(value, memo)
-            setattr(clone, name, value)
-        return clone
-
-    with _patched(Table, __deepcopy__=backup):
-        yield
+    del prefixes
+    return moto_fixes.applied()
 
 
 # -- seeding ----------------------------------------------------------------------------

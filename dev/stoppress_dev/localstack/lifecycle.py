@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import Any
 
 from stoppress_dev.http_front import HttpFront
+from stoppress_dev.localstack import moto_fixes
 from stoppress_dev.localstack import resources as res
 from stoppress_dev.localstack.handlers import Handlers, quiet_powertools, restore_log_level
 from stoppress_dev.localstack.items import TableItems
@@ -81,6 +82,7 @@ class LocalStack:
         quiet_handlers: bool = True,
         on_step: Callable[[PipelineStep], None] | None = None,
         env_overrides: Mapping[str, str] | None = None,
+        fix_moto: bool = True,
     ) -> None:
         self.aws_port = aws_port
         # 0.0.0.0 lets `sam local invoke` reach moto from Docker (host.docker.internal);
@@ -94,6 +96,8 @@ class LocalStack:
         self.quiet_handlers = quiet_handlers
         self.on_step = on_step
         self.env_overrides = dict(env_overrides or {})
+        # moto_fixes: off only to measure or show what stock moto does.
+        self.fix_moto = fix_moto
         self.table_name = name
         self.bucket_name = f"{name}-articles"
         self.push_queue_name = f"{name}-push-jobs"
@@ -105,6 +109,7 @@ class LocalStack:
         self._saved_env: dict[str, str | None] = {}
         self._saved_log_level: int | None = None
         self._moto: Any = None
+        self._release_moto_fixes: Callable[[], None] | None = None
         self._http: HttpFront | None = None
         self._running: _Running | None = None
 
@@ -133,6 +138,7 @@ class LocalStack:
             raise RuntimeError("the local stack is already running")
         self._stop.clear()
         try:
+            self._fix_moto()
             endpoint = self._start_moto()
             clients = self._point_process_at(endpoint)
             resources = res.create_resources(
@@ -198,6 +204,9 @@ class LocalStack:
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
+        if self._release_moto_fixes is not None:
+            self._release_moto_fixes()
+            self._release_moto_fixes = None
         self._restore_process()
         self._running = None
         self._state = None
@@ -237,6 +246,14 @@ class LocalStack:
             self.on_step(step)
 
     # -- this process ----------------------------------------------------------------------
+
+    def _fix_moto(self) -> None:
+        if not self.fix_moto:
+            return
+        try:
+            self._release_moto_fixes = moto_fixes.apply()
+        except moto_fixes.MotoChangedError as e:
+            log.warning("%s; running on moto as it is", e)
 
     def _start_moto(self) -> str:
         from moto.server import ThreadedMotoServer

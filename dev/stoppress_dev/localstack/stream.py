@@ -22,6 +22,11 @@ log = logging.getLogger("local-stack")
 NOTIFY = ("NotifyFunction", "VersionStream")
 # Like Lambda: read up to this many records, filter them, then batch what passes.
 READ_LIMIT = 1000
+# After this many seconds without a record the stream is described again and each open
+# shard read from a fresh iterator: shards close and new ones open (every few hours on AWS),
+# and an iterator can outlive its shard (stock moto replaces the table, shard and all, when
+# it cancels a transaction).
+REDESCRIBE_AFTER = 5.0
 
 
 def notify_filter_patterns() -> list[str]:
@@ -40,26 +45,31 @@ class VersionStream(EventSource):
         ddb, streams = self.clients.dynamodb, self.clients.dynamodbstreams
         table = ddb.describe_table(TableName=self.resources.table)["Table"]
         stream_arn = table["LatestStreamArn"]
-        shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
-        iterators: dict[str, str | None] = {
-            s["ShardId"]: streams.get_shard_iterator(
-                StreamArn=stream_arn, ShardId=s["ShardId"], ShardIteratorType="TRIM_HORIZON"
-            )["ShardIterator"]
-            for s in shards
-        }
         source = tpl.event_properties(*NOTIFY)
         batch_size = self.resources.number(source.get("BatchSize"), 100)
         patterns = notify_filter_patterns()
+        shards = _Shards(streams, stream_arn)
+        shards.discover()
+        quiet_since = time.monotonic()
         while not self.stop.is_set():
             polled_at = time.monotonic()
-            got = False
-            for shard_id, iterator in list(iterators.items()):
-                if iterator is None:
-                    continue
-                resp = streams.get_records(ShardIterator=iterator, Limit=READ_LIMIT)
-                iterators[shard_id] = resp.get("NextShardIterator")
-                records = resp.get("Records", [])
+            got = full = False
+            for shard_id in shards.open():
+                records = shards.read(shard_id)
                 if records:
+                    got = True
+                    full = full or len(records) >= READ_LIMIT
+                    with self.progress.handling(self.name):
+                        self.deliver(records, stream_arn, shard_id, patterns, batch_size)
+            if got and not full:
+                # Like Lambda's poller, which reads each shard a few times a second: under a
+                # steady trickle of writes, fewer reads of more records each.
+                self.stop.wait(POLL_INTERVAL)
+            if got:
+                quiet_since = polled_at
+            elif polled_at - quiet_since >= REDESCRIBE_AFTER:
+                quiet_since = polled_at
+                for shard_id, records in shards.resume().items():
                     got = True
                     with self.progress.handling(self.name):
                         self.deliver(records, stream_arn, shard_id, patterns, batch_size)
@@ -156,3 +166,89 @@ class VersionStream(EventSource):
                     details={"jobs": len(jobs), "topics": topics},
                 )
             )
+
+
+class _Shards:
+    """The stream's shards, where each was read up to, and an iterator for each open one."""
+
+    def __init__(self, streams: Any, stream_arn: str) -> None:
+        self._streams = streams
+        self._arn = stream_arn
+        self._iterators: dict[str, str | None] = {}
+        self._read_up_to: dict[str, str] = {}
+
+    def open(self) -> list[str]:
+        return [shard for shard, iterator in self._iterators.items() if iterator is not None]
+
+    def discover(self) -> list[str]:
+        """Add the shards the stream has and this reader does not know; returns their ids."""
+        description = self._streams.describe_stream(StreamArn=self._arn)["StreamDescription"]
+        new = [s["ShardId"] for s in description["Shards"] if s["ShardId"] not in self._iterators]
+        for shard_id in new:
+            self._iterators[shard_id] = self._fresh_iterator(shard_id)
+        return new
+
+    def read(self, shard_id: str) -> list[dict[str, Any]]:
+        """The next records of ``shard_id``, moving its iterator past them."""
+        iterator = self._iterators[shard_id]
+        if iterator is None:
+            return []
+        records, self._iterators[shard_id] = self._get(iterator)
+        if records:
+            self._note(shard_id, records)
+        return records
+
+    def resume(self) -> dict[str, list[dict[str, Any]]]:
+        """Describe the stream again and read every open shard from a fresh iterator.
+
+        Returns the records found that the previous iterators did not return.
+        """
+        for shard_id in self.discover():
+            log.info("stream: reading new shard %s", shard_id)
+        found: dict[str, list[dict[str, Any]]] = {}
+        for shard_id in self.open():
+            fresh = self._fresh_iterator(shard_id)
+            if fresh is None:
+                continue
+            records, following = self._get(fresh)
+            if records:
+                # Records arriving between the two reads would show on both iterators.
+                again = self.read(shard_id)
+                if again:
+                    found[shard_id] = again
+                    continue
+                log.warning(
+                    "stream: shard %s stopped returning records after sequence number %s; "
+                    "described the stream again and resumed from there",
+                    shard_id,
+                    self._read_up_to.get(shard_id, "(none)"),
+                )
+                self._note(shard_id, records)
+                found[shard_id] = records
+            self._iterators[shard_id] = following
+        return found
+
+    def _fresh_iterator(self, shard_id: str) -> str | None:
+        after = self._read_up_to.get(shard_id)
+        if after is None:
+            response = self._streams.get_shard_iterator(
+                StreamArn=self._arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+            )
+        else:
+            response = self._streams.get_shard_iterator(
+                StreamArn=self._arn,
+                ShardId=shard_id,
+                ShardIteratorType="AFTER_SEQUENCE_NUMBER",
+                SequenceNumber=after,
+            )
+        iterator: str | None = response.get("ShardIterator")
+        return iterator
+
+    def _get(self, iterator: str) -> tuple[list[dict[str, Any]], str | None]:
+        response = self._streams.get_records(ShardIterator=iterator, Limit=READ_LIMIT)
+        records: list[dict[str, Any]] = response.get("Records", [])
+        following: str | None = response.get("NextShardIterator")
+        return records, following
+
+    def _note(self, shard_id: str, records: list[dict[str, Any]]) -> None:
+        self._read_up_to[shard_id] = records[-1]["dynamodb"]["SequenceNumber"]
