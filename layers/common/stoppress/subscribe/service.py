@@ -35,7 +35,10 @@ NOT_YOURS = "no subscription matches this endpoint and auth secret"
 class SubscriptionRepository(Protocol):
     def get(self, sub_id: str) -> Subscription | None: ...
 
-    def put(self, subscription: Subscription) -> None: ...
+    def put(self, subscription: Subscription) -> Subscription | None:
+        """Store it, keeping the replaced one's ``created_at`` and ``last_success_at``;
+        returns the replaced one."""
+        ...
 
     def delete(self, sub_id: str, *, if_auth: str | None = None) -> bool: ...
 
@@ -63,19 +66,23 @@ def subscribe(
     endpoint = validate_endpoint(request.subscription.endpoint, settings)
     sub_id = subscription_id(endpoint)
     at = now or datetime.now(UTC)
-    previous = store.get(sub_id)
     subscription = Subscription(
         sub_id=sub_id,
         endpoint=endpoint,
         p256dh=request.subscription.keys.p256dh,
         auth=request.subscription.keys.auth,
         topics=tuple(request.topics),
-        created_at=previous.created_at if previous else at,
+        created_at=at,
         updated_at=at,
-        last_success_at=previous.last_success_at if previous else None,
         failure_count=0,
     )
-    store.put(subscription)
+    # One read, inside the store's conditioned write, tells a new subscription
+    # from a replaced one (whose history the store keeps).
+    previous = store.put(subscription)
+    if previous is not None:
+        subscription = subscription.model_copy(
+            update={"created_at": previous.created_at, "last_success_at": previous.last_success_at}
+        )
     logger.info(
         "subscription stored",
         extra={"sub_id": sub_id, "topics": list(subscription.topics), "replaced": bool(previous)},

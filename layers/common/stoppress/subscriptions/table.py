@@ -180,10 +180,12 @@ class SubscriptionStore:
 
     # -- writes --------------------------------------------------------------
 
-    def put(self, subscription: Subscription) -> None:
+    def put(self, subscription: Subscription) -> Subscription | None:
         """Store ``subscription``: its SUB item, a member item per topic, no stale members.
 
-        Replaces an existing subscription with the same id in one transaction.
+        Replaces an existing subscription with the same id in one transaction,
+        keeping when it was first made and last reached (from the same read the
+        transaction is conditioned on); returns the one it replaced, if any.
         """
         if self.topic_shards is None:
             raise ValueError("SubscriptionStore needs topic_shards to write subscriptions")
@@ -193,11 +195,20 @@ class SubscriptionStore:
         }
         for _ in range(WRITE_ATTEMPTS):
             current = self._get_item(subscription.sub_id)
+            previous = subscription_from_item(current) if current else None
+            stored = subscription
+            if previous is not None:
+                stored = subscription.model_copy(
+                    update={
+                        "created_at": previous.created_at,
+                        "last_success_at": previous.last_success_at,
+                    }
+                )
             items: list[dict[str, Any]] = [
                 {
                     "Put": {
                         "TableName": self.table_name,
-                        "Item": to_attrs(subscription_to_item(subscription, shard=shard)),
+                        "Item": to_attrs(subscription_to_item(stored, shard=shard)),
                         **_unchanged(current),
                     }
                 }
@@ -217,7 +228,7 @@ class SubscriptionStore:
                 if (pk, sk) not in new_keys
             ]
             if self._transact(items, "storing a subscription"):
-                return
+                return previous
         raise TransientError("subscription kept changing while it was being stored")
 
     def delete(self, sub_id: str, *, if_auth: str | None = None) -> bool:
