@@ -23,12 +23,14 @@ SETTINGS = NotifySettings.model_validate(
 
 
 def make_version(audience: Audience = Audience.ALL) -> Version:
+    # A new story to everyone; an update to its followers: one topic either way.
+    new = audience is Audience.ALL
     return Version(
         article_id="storm-warning",
-        number=2,
+        number=1 if new else 2,
         headline="Storm warning",
         summary="Gusts tonight.",
-        change=ChangeKind.UPDATE,
+        change=ChangeKind.NEW if new else ChangeKind.UPDATE,
         audience=audience,
         content_hash="a" * 64,
         source=SourceObject(bucket="b", key="articles/storm-warning.md", event_time=CREATED),

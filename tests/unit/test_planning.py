@@ -119,3 +119,25 @@ def test_jobs_survive_the_queue_round_trip() -> None:
 def test_shard_count_must_be_positive() -> None:
     with pytest.raises(ValueError, match="shards"):
         plan_fanout(make_version(), shards=0, site_base_url=SITE)
+
+
+def test_an_update_to_everyone_reaches_its_followers_too() -> None:
+    version = make_version(number=2, change=ChangeKind.UPDATE, audience=Audience.ALL)
+    jobs = plan_fanout(version, shards=2, site_base_url=SITE)
+
+    assert [(j.topic, j.shard) for j in jobs] == [
+        ("all", 0),
+        ("all", 1),
+        ("article:storm-warning", 0),
+        ("article:storm-warning", 1),
+    ]
+    assert {j.audience for j in jobs} == {("all", "article:storm-warning")}
+    assert len({j.job_id for j in jobs}) == 4
+    # Only the followers' push offers to stop following.
+    assert [len(j.payload["notification"]["actions"]) for j in jobs] == [1, 1, 2, 2]
+
+
+def test_a_new_story_goes_to_everyone_alone() -> None:
+    jobs = plan_fanout(make_version(), shards=2, site_base_url=SITE)
+    assert {j.topic for j in jobs} == {"all"}
+    assert {j.audience for j in jobs} == {None}

@@ -495,3 +495,25 @@ def test_retiring_needs_both_enough_versions_and_enough_time(
 
     assert [r.retired for r in reports] == [0, 0, retired]
     assert world.members.deleted == [dead.sub_id] * retired
+
+
+def test_a_member_of_an_earlier_topic_is_left_to_that_topics_job(world: World) -> None:
+    both = world.browsers[0].recipient.model_copy(update={"topics": ("all", "article:storm")})
+    follower_only = world.browsers[1].recipient.model_copy(update={"topics": ("article:storm",)})
+    other_story = world.browsers[2].recipient.model_copy(
+        update={"topics": ("article:storm", "article:flood")}
+    )
+    world.members.shard = [both, follower_only, other_story]
+    job = make_job(topic="article:storm", audience=("all", "article:storm"))
+
+    report = world.send(job)
+
+    assert sorted(world.client.urls()) == sorted([follower_only.endpoint, other_story.endpoint])
+    assert report.sent == 2
+
+
+def test_the_first_topics_job_skips_nobody(world: World) -> None:
+    both = world.browsers[0].recipient.model_copy(update={"topics": ("all", "article:storm")})
+    world.members.shard = [both]
+    report = world.send(make_job(topic="all", audience=("all", "article:storm")))
+    assert report.sent == 1

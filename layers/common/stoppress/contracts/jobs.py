@@ -29,6 +29,9 @@ class Recipient(BaseModel):
     # Its last version did not reach it: a success clears the record, a failure
     # is not retried (docs/design.md, "Fan-out and delivery").
     failing: bool = False
+    # The subscription's topics, on members of topics other than "all": a version
+    # sent to several topics reaches it from the first of them it is in (``PushJob.audience``).
+    topics: tuple[str, ...] | None = None
 
 
 class PushJob(BaseModel):
@@ -47,6 +50,9 @@ class PushJob(BaseModel):
     topic_header: TopicHeader
     # None: every member of the shard. A tuple: a retry, only these subscribers.
     recipients: tuple[Recipient, ...] | None = None
+    # Every topic the version goes to, in order, when more than one: a member of this
+    # job's topic who is also in an earlier one hears it from there, so nobody twice.
+    audience: tuple[str, ...] | None = None
     attempt: int = Field(default=0, ge=0)
 
     def to_message(self) -> str:

@@ -8,7 +8,7 @@ parallel, each paging through one shard's members.
 from dataclasses import dataclass
 from typing import Final
 
-from stoppress.articles.model import Audience, Version
+from stoppress.articles.model import Audience, ChangeKind, Version
 from stoppress.contracts.jobs import PushJob
 from stoppress.contracts.keys import ARTICLE_TOPIC_PREFIX, TOPIC_ALL, article_topic
 from stoppress.notify.payload import SiteLook, build_payload
@@ -37,13 +37,21 @@ class PushTtls:
         return self.low
 
 
-def audience_topic(version: Version) -> str | None:
-    """The topic whose subscribers hear about ``version``; None when nobody does."""
+def audience_topics(version: Version) -> tuple[str, ...]:
+    """The topics whose subscribers hear about ``version``, in the order that decides
+    which one a subscriber in several hears it from (empty when nobody does).
+
+    ``all`` on an update means everyone *and* the story's followers, some of whom
+    follow it without being subscribed to everything. A new story has no
+    followers yet: a story can be followed only once it is published.
+    """
     if version.audience is Audience.ALL:
-        return TOPIC_ALL
+        if version.change is ChangeKind.NEW:
+            return (TOPIC_ALL,)
+        return (TOPIC_ALL, article_topic(version.article_id))
     if version.audience is Audience.FOLLOWERS:
-        return article_topic(version.article_id)
-    return None
+        return (article_topic(version.article_id),)
+    return ()
 
 
 def push_urgency(version: Version) -> Urgency:
@@ -61,32 +69,34 @@ def plan_fanout(
     ttls: PushTtls | None = None,
     look: SiteLook | None = None,
 ) -> list[PushJob]:
-    """One push job per shard of the version's audience topic (none for audience none)."""
+    """One push job per shard of each of the version's audience topics (none for audience none)."""
     if shards < 1:
         raise ValueError(f"shards must be at least 1, got {shards}")
-    topic = audience_topic(version)
-    if topic is None:
-        return []
+    topics = audience_topics(version)
     urgency = push_urgency(version)
-    payload = build_payload(
-        version,
-        site_base_url=site_base_url,
-        look=look,
-        to_followers=topic.startswith(ARTICLE_TOPIC_PREFIX),
-        urgency=urgency,
-    )
     ttl = (ttls or PushTtls()).for_urgency(urgency)
     header = topic_header(version.article_id)
-    return [
-        PushJob(
-            article_id=version.article_id,
-            version=version.number,
-            topic=topic,
-            shard=shard,
-            payload=payload,
+    jobs: list[PushJob] = []
+    for topic in topics:
+        payload = build_payload(
+            version,
+            site_base_url=site_base_url,
+            look=look,
+            to_followers=topic.startswith(ARTICLE_TOPIC_PREFIX),
             urgency=urgency,
-            ttl=ttl,
-            topic_header=header,
         )
-        for shard in range(shards)
-    ]
+        jobs += [
+            PushJob(
+                article_id=version.article_id,
+                version=version.number,
+                topic=topic,
+                shard=shard,
+                payload=payload,
+                urgency=urgency,
+                ttl=ttl,
+                topic_header=header,
+                audience=topics if len(topics) > 1 else None,
+            )
+            for shard in range(shards)
+        ]
+    return jobs

@@ -131,6 +131,14 @@ class JobRun:
         self.options = options
         self.clock = clock
         self.plaintext = encode_payload(job.payload)
+        # Topics this version also goes to, whose jobs reach their members first.
+        audience = job.audience or ()
+        self._earlier = (
+            frozenset(audience[: audience.index(job.topic)])
+            if job.topic in audience
+            else frozenset()
+        )
+        self.covered = 0
         self._shrunk: bytes | None = None
         self._shrunk_known = False
         self._base_headers = {
@@ -259,6 +267,9 @@ class JobRun:
                 self._page_done()
 
     async def _send_one(self, recipient: Recipient) -> None:
+        if self._earlier and recipient.topics and not self._earlier.isdisjoint(recipient.topics):
+            self.covered += 1  # hears this version from an earlier topic's job
+            return
         endpoint = recipient.endpoint
         try:
             validate_endpoint(endpoint, self.options.endpoint_settings)
@@ -400,9 +411,11 @@ class JobRun:
         failed_ids = pending.failed_ids
         if pending.retry:
             if job.attempt + 1 < self.options.max_attempts:
+                # Who gets a retry is settled: their topic lists stay behind (SQS size).
+                retry = [r.model_copy(update={"topics": None}) for r in pending.retry]
                 jobs = [
                     job.model_copy(update={"recipients": tuple(chunk), "attempt": job.attempt + 1})
-                    for chunk in _chunks(pending.retry, RETRY_JOB_SIZE)
+                    for chunk in _chunks(retry, RETRY_JOB_SIZE)
                 ]
                 self.queue.enqueue(
                     jobs, delay_seconds=retry_delay(job.attempt, pending.retry_after)

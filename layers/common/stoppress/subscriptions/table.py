@@ -24,7 +24,14 @@ from botocore.exceptions import ClientError
 from stoppress.aws import clients
 from stoppress.aws.errors import translated
 from stoppress.aws.items import from_attrs, to_attrs
-from stoppress.contracts.keys import SUB_SK, shard_of, subscription_pk, topic_member_sk, topic_pk
+from stoppress.contracts.keys import (
+    SUB_SK,
+    TOPIC_ALL,
+    shard_of,
+    subscription_pk,
+    topic_member_sk,
+    topic_pk,
+)
 from stoppress.core.errors import ForbiddenError, TransientError
 from stoppress.subscriptions.model import FailureStreak, Subscription
 
@@ -73,7 +80,7 @@ def subscription_from_item(item: Mapping[str, Any]) -> Subscription:
 
 
 def member_to_item(subscription: Subscription, topic: str, shard: int) -> dict[str, Any]:
-    return {
+    item: dict[str, Any] = {
         "pk": topic_pk(topic, shard),
         "sk": topic_member_sk(subscription.sub_id),
         "sub_id": subscription.sub_id,
@@ -81,6 +88,11 @@ def member_to_item(subscription: Subscription, topic: str, shard: int) -> dict[s
         "p256dh": subscription.p256dh,
         "auth": subscription.auth,
     }
+    if topic != TOPIC_ALL and len(subscription.topics) > 1:
+        # A sender of this topic's job skips whoever hears the same version from an
+        # earlier topic; "all" is always first, so its (largest) members need no list.
+        item["topics"] = list(subscription.topics)
+    return item
 
 
 def member_from_item(item: Mapping[str, Any]) -> "Recipient":
@@ -92,6 +104,7 @@ def member_from_item(item: Mapping[str, Any]) -> "Recipient":
         p256dh=item["p256dh"],
         auth=item["auth"],
         failing=bool(item.get("failing", False)),
+        topics=tuple(item["topics"]) if item.get("topics") else None,
     )
 
 
@@ -155,13 +168,14 @@ class SubscriptionStore:
             "KeyConditionExpression": "pk = :pk",
             "ExpressionAttributeValues": {":pk": {"S": pk}},
             # "auth" is a DynamoDB reserved word, so every name goes through a placeholder.
-            "ProjectionExpression": "#s, #e, #p, #a, #f",
+            "ProjectionExpression": "#s, #e, #p, #a, #f, #t",
             "ExpressionAttributeNames": {
                 "#s": "sub_id",
                 "#e": "endpoint",
                 "#p": "p256dh",
                 "#a": "auth",
                 "#f": "failing",
+                "#t": "topics",
             },
             "Limit": page_size,
         }
@@ -323,6 +337,19 @@ class SubscriptionStore:
                 }
                 for t in had
                 if t not in kept
+            ]
+            # The members that stay carry the subscription's topics: they change too.
+            remaining = subscription_from_item({**current, "topics": list(kept)})
+            failing = {"failing": True} if current.get("failing_since") else {}
+            items += [
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": to_attrs({**member_to_item(remaining, t, shard), **failing}),
+                    }
+                }
+                for t in kept
+                if t != TOPIC_ALL
             ]
             if self._transact(items, "removing topics from a subscription"):
                 return kept

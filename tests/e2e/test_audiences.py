@@ -1,0 +1,43 @@
+"""Who hears about a version, through the local stack: every reader in any of its topics, once."""
+
+from pathlib import Path
+
+from stoppress_dev.http_front import SAMPLES
+from stoppress_dev.localstack import LocalStack
+from stoppress_dev.pushservice import PushService
+from tests.e2e.test_pipeline import KEY, STORY, subscribe
+
+
+def test_an_update_to_everyone_reaches_each_reader_and_follower_exactly_once(
+    stack: LocalStack, push: PushService, upload, tmp_path: Path
+) -> None:
+    everyone = push.new_subscriber("everyone")
+    both = push.new_subscriber("everyone-and-follower")
+    follower = push.new_subscriber("follower-only")
+    subscribe(stack, everyone, ["all"])
+    subscribe(stack, both, ["all", f"article:{STORY}"])
+    subscribe(stack, follower, [f"article:{STORY}"])
+
+    upload(f"{STORY}.txt", KEY)
+    stack.wait_idle(timeout=30)
+    # The follower-only reader asked for this story's updates, not for new stories.
+    assert [len(s.deliveries) for s in (everyone, both, follower)] == [1, 1, 0]
+
+    urgent = tmp_path / "update.txt"
+    urgent.write_bytes(b"Notify: all\n" + (SAMPLES / f"{STORY}-update.txt").read_bytes())
+    upload(urgent, KEY)
+    stack.wait_idle(timeout=30)
+
+    v2 = stack.version_item(STORY, 2)
+    assert v2 is not None
+    assert (v2["change"], v2["audience"]) == ("update", "all")
+    assert [len(s.deliveries) for s in (everyone, both, follower)] == [2, 2, 1]
+    for sub in (everyone, both, follower):
+        assert sub.deliveries[-1].payload is not None
+        assert sub.deliveries[-1].payload["article"]["version"] == 2
+    # Followers (whichever topic reached them) may stop following from the notification.
+    last = follower.deliveries[-1].payload
+    assert last is not None
+    assert [a["action"] for a in last["notification"]["actions"]] == ["read", "unfollow"]
+    assert stack.delivery_counts(STORY, 2)["sent"] == 3
+    assert not [s for s in stack.steps if s.kind == "error"]

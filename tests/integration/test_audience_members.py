@@ -1,0 +1,54 @@
+"""Member items carry their subscription's topics, so a version sent to several reaches it once."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+
+from stoppress.contracts.keys import topic_member_sk, topic_pk
+from stoppress.subscriptions.model import Subscription
+from stoppress.subscriptions.table import SubscriptionStore
+
+SUB_ID = "cd" * 16
+TOPICS = ("all", "article:a", "article:b")
+
+
+def member(table: str, topic: str) -> dict[str, Any] | None:
+    key = {"pk": {"S": topic_pk(topic, 0)}, "sk": {"S": topic_member_sk(SUB_ID)}}
+    item: dict[str, Any] | None = (
+        boto3.client("dynamodb").get_item(TableName=table, Key=key).get("Item")
+    )
+    return item
+
+
+def topics_of(item: dict[str, Any] | None) -> list[str] | None:
+    assert item is not None
+    return [t["S"] for t in item["topics"]["L"]] if "topics" in item else None
+
+
+def test_members_carry_the_topics_and_follow_an_unfollow(table: str) -> None:
+    store = SubscriptionStore(table, topic_shards=1)
+    now = datetime.now(UTC)
+    store.put(
+        Subscription(
+            sub_id=SUB_ID,
+            endpoint="https://fcm.googleapis.com/fcm/send/members",
+            p256dh="p" * 87,
+            auth="a" * 22,
+            topics=TOPICS,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    # "all" comes first in every audience: its (largest) member list carries nothing extra.
+    assert topics_of(member(table, "all")) is None
+    assert topics_of(member(table, "article:a")) == list(TOPICS)
+    [page] = list(store.members("article:a", 0, page_size=10))
+    assert page[0].topics == TOPICS
+
+    assert store.remove_topics(SUB_ID, {"article:b"}, now=now) == ("all", "article:a")
+    assert topics_of(member(table, "article:a")) == ["all", "article:a"]
+    assert member(table, "article:b") is None
+
+    assert store.remove_topics(SUB_ID, {"all"}, now=now) == ("article:a",)
+    assert topics_of(member(table, "article:a")) is None
