@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from stoppress_dev.samcheck.commands import CheckError
+from stoppress_dev.samcheck.commands import tool as samcheck_tool
 from stoppress_dev.template import PROJECT_ROOT
 
 
@@ -16,14 +16,11 @@ class SamLocalError(RuntimeError):
 
 
 def tool(name: str) -> str:
-    """A command from this virtualenv, else from PATH."""
-    beside = Path(sys.executable).parent / name
-    if beside.exists():
-        return str(beside)
-    found = shutil.which(name)
-    if not found:
-        raise SamLocalError(f"{name} not found")
-    return found
+    """A command from this virtualenv, else from PATH (as ``make sam-check`` finds it)."""
+    try:
+        return samcheck_tool(name)
+    except CheckError as e:
+        raise SamLocalError(str(e)) from None
 
 
 def run(
