@@ -125,7 +125,8 @@ def params(row: Row) -> Any:
 @pytest.mark.parametrize("row", [params(r) for r in MATRIX])
 def test_fault_then_retry(row: Row, api: None, table: str) -> None:
     browser = Browser.new()
-    if row.route == "DELETE":
+    if row.route == "DELETE" or (row.route == "POST" and row.operation == "GetItem"):
+        # A new subscription is written unread: only a re-subscribe reads the current one.
         assert request("POST", browser)["statusCode"] == 201
 
     with inject(Fault(row.operation, row.action, times=None)) as (fault,):

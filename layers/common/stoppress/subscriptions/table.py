@@ -199,51 +199,67 @@ class SubscriptionStore:
 
         Replaces an existing subscription with the same id in one transaction,
         keeping when it was first made and last reached (from the same read the
-        transaction is conditioned on); returns the one it replaced, if any.
+        transaction is conditioned on); returns the one it replaced, if any. A
+        new subscription is one request: its write is tried unread, conditioned
+        on there being none.
         """
         if self.topic_shards is None:
             raise ValueError("SubscriptionStore needs topic_shards to write subscriptions")
         shard = shard_of(subscription.sub_id, self.topic_shards)
+        # Most subscriptions are new: try that first, unread, conditioned on there
+        # being no SUB item; only a replacement pays for reading the current one.
+        if self._transact(self._put_items(subscription, None, shard), "storing a subscription"):
+            return None
+        for _ in range(WRITE_ATTEMPTS):
+            current = self._get_item(subscription.sub_id)
+            if current is None:
+                if self._transact(
+                    self._put_items(subscription, None, shard), "storing a subscription"
+                ):
+                    return None
+                continue
+            previous = subscription_from_item(current)
+            stored = subscription.model_copy(
+                update={
+                    "created_at": previous.created_at,
+                    "last_success_at": previous.last_success_at,
+                }
+            )
+            if self._transact(self._put_items(stored, current, shard), "storing a subscription"):
+                return previous
+        raise TransientError("subscription kept changing while it was being stored")
+
+    def _put_items(
+        self, subscription: Subscription, current: Mapping[str, Any] | None, shard: int
+    ) -> list[dict[str, Any]]:
+        """The transaction that stores ``subscription`` over ``current`` (as read, or None)."""
         new_keys = {
             (topic_pk(t, shard), topic_member_sk(subscription.sub_id)) for t in subscription.topics
         }
-        for _ in range(WRITE_ATTEMPTS):
-            current = self._get_item(subscription.sub_id)
-            previous = subscription_from_item(current) if current else None
-            stored = subscription
-            if previous is not None:
-                stored = subscription.model_copy(
-                    update={
-                        "created_at": previous.created_at,
-                        "last_success_at": previous.last_success_at,
-                    }
-                )
-            items: list[dict[str, Any]] = [
-                {
-                    "Put": {
-                        "TableName": self.table_name,
-                        "Item": to_attrs(subscription_to_item(stored, shard=shard)),
-                        **_unchanged(current),
-                    }
+        items: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": to_attrs(subscription_to_item(subscription, shard=shard)),
+                    **_unchanged(current),
                 }
-            ]
-            items += [
-                {
-                    "Put": {
-                        "TableName": self.table_name,
-                        "Item": to_attrs(member_to_item(subscription, t, shard)),
-                    }
+            }
+        ]
+        items += [
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": to_attrs(member_to_item(subscription, t, shard)),
                 }
-                for t in subscription.topics
-            ]
-            items += [
-                {"Delete": {"TableName": self.table_name, "Key": _key(pk, sk)}}
-                for pk, sk in _member_keys(current)
-                if (pk, sk) not in new_keys
-            ]
-            if self._transact(items, "storing a subscription"):
-                return previous
-        raise TransientError("subscription kept changing while it was being stored")
+            }
+            for t in subscription.topics
+        ]
+        items += [
+            {"Delete": {"TableName": self.table_name, "Key": _key(pk, sk)}}
+            for pk, sk in _member_keys(current)
+            if (pk, sk) not in new_keys
+        ]
+        return items
 
     def delete(self, sub_id: str, *, if_auth: str | None = None) -> bool:
         """Remove the SUB item and every membership; False if there was nothing to remove.
