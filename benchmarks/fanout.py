@@ -1,6 +1,7 @@
 """Whole-pipeline fan-out on the local stack: one upload, every subscriber pushed once.
 
     .venv/bin/python -m benchmarks.fanout [--subscribers 100000] [--latency-ms 20] [--shards 64]
+        [--followers 30 --followers-only 10]
 
 What it does, in order:
 
@@ -17,7 +18,10 @@ What it does, in order:
    sends them with BatchWriteItem instead, see ``seed_direct`` for why not by
    default);
 4. uploads one new article through the stack's AWS endpoint with boto3 and
-   waits until every subscriber got its push;
+   waits until every subscriber got its push; with ``--followers`` /
+   ``--followers-only`` the audience overlaps (``all``, ``all`` and the story,
+   the story alone), the story is first stored silently and the timed upload is
+   an update marked ``Notify: all``, which every subscriber must get once;
 5. reports upload→first and upload→last push (the simulator's accept times),
    jobs and shards, pushes per endpoint (duplicates and missing must be 0), the
    member Query pages the send path made and the time moto took to answer
@@ -44,7 +48,7 @@ import json
 import multiprocessing as mp
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from benchmarks import moto_shortcuts
@@ -60,6 +64,34 @@ SAMPLE = "rail-strike-talks.txt"
 ARTICLE_KEY = "articles/fanout-benchmark-rail-strike.txt"
 # The seeded partitions: subscriptions and topic members.
 SEEDED = (SUB_PK_PREFIX, TOPIC_PK_PREFIX)
+
+
+UPDATE_PARAGRAPH = (
+    b"\n\nLate on Thursday, both sides said they would meet again on Monday morning "
+    b"with a mediator from the state labour board.\n"
+)
+
+
+def _overlapping(args: argparse.Namespace) -> bool:
+    return bool(args.followers or args.followers_only)
+
+
+def _overlapping_topics(args: argparse.Namespace) -> Callable[[int], tuple[str, ...]]:
+    """Every subscriber's topics: ``all``, ``all`` and the story, or only the story."""
+    from stoppress.contracts.keys import TOPIC_ALL, article_id_from_key, article_topic
+
+    story = article_topic(article_id_from_key(ARTICLE_KEY))
+    both, only = (TOPIC_ALL, story), (story,)
+
+    def topics_of(n: int) -> tuple[str, ...]:
+        percent = n % 100
+        if percent < args.followers_only:
+            return only
+        if percent < args.followers_only + args.followers:
+            return both
+        return (TOPIC_ALL,)
+
+    return topics_of
 
 
 def _template_shards() -> int:
@@ -107,8 +139,10 @@ def run(args: argparse.Namespace) -> FanoutRun:
             if not args.stock_moto:
                 shortcuts.enter_context(moto_shortcuts.partition_indexed_queries())
                 shortcuts.enter_context(moto_shortcuts.transaction_backups_sharing(SEEDED))
-            seed_s = (seed_api if args.seed_api else seed_direct)(state.table, infos, args.shards)
-            print(f"{2 * len(infos)} items written in {seed_s:.1f} s", file=sys.stderr)
+            topics_of = _overlapping_topics(args) if _overlapping(args) else None
+            seed = seed_api if args.seed_api else seed_direct
+            seed_s = seed(state.table, infos, args.shards, topics_of)
+            print(f"audience of {len(infos)} written in {seed_s:.1f} s", file=sys.stderr)
             t0 = time.perf_counter()
             stack.wait_idle(timeout=1800)
             settle_s = time.perf_counter() - t0
@@ -124,6 +158,12 @@ def run(args: argparse.Namespace) -> FanoutRun:
                 aws_secret_access_key="editor",
             )
             body = (SAMPLES / SAMPLE).read_bytes()
+            if _overlapping(args):
+                # The story first, stored silently; then an update for everyone, which
+                # goes to "all" and to the story's followers: each reader must get it once.
+                s3.put_object(Bucket=state.bucket, Key=ARTICLE_KEY, Body=b"Notify: none\n" + body)
+                stack.wait_idle(timeout=600)
+                body = b"Notify: all\n" + body.rstrip() + UPDATE_PARAGRAPH
             uploaded_at = time.time()
             s3.put_object(Bucket=state.bucket, Key=ARTICLE_KEY, Body=body)
             deadline = time.monotonic() + args.timeout
@@ -189,6 +229,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="then send one job of this many members (default: every subscriber) from a "
         "fresh process and report its peak RSS (0: skip)",
+    )
+    parser.add_argument(
+        "--followers",
+        type=int,
+        default=0,
+        help="percent of subscribers who also follow the story; with --followers-only, the "
+        "story is stored silently and an update for everyone (all + its followers) is timed",
+    )
+    parser.add_argument(
+        "--followers-only",
+        type=int,
+        default=0,
+        help="percent of subscribers who follow the story and are not subscribed to all",
     )
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait")
     parser.add_argument("--output", type=Path, default=RESULTS)

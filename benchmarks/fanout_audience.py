@@ -1,14 +1,15 @@
 """The fan-out's audience: each simulated browser stored as SubscriptionStore stores it.
 
-Each subscriber is a SUB item and an ``all`` TOPIC member item, built by the
-store's own mapping functions (``subscription_to_item``, ``member_to_item``)
-and sharded with ``keys.shard_of``.
+Each subscriber is a SUB item and a TOPIC member item per topic (``all``
+unless ``topics_of`` says otherwise), built by the store's own mapping
+functions (``subscription_to_item``, ``member_to_item``) and sharded with
+``keys.shard_of``.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -21,8 +22,13 @@ if TYPE_CHECKING:
 WRITERS = 4
 
 
-def subscription(info: Mapping[str, Any], now: datetime) -> Subscription:
-    """The subscription a browser's ``subscription_info()`` makes, to every article."""
+TopicsOf = Callable[[int], tuple[str, ...]]
+
+
+def subscription(
+    info: Mapping[str, Any], now: datetime, topics: tuple[str, ...] | None = None
+) -> Subscription:
+    """The subscription a browser's ``subscription_info()`` makes (to every article by default)."""
     from stoppress.contracts.keys import TOPIC_ALL, subscription_id
     from stoppress.subscriptions.model import Subscription
 
@@ -31,23 +37,32 @@ def subscription(info: Mapping[str, Any], now: datetime) -> Subscription:
         endpoint=info["endpoint"],
         p256dh=info["keys"]["p256dh"],
         auth=info["keys"]["auth"],
-        topics=(TOPIC_ALL,),
+        topics=topics or (TOPIC_ALL,),
         created_at=now,
         updated_at=now,
     )
 
 
-def _items(info: Mapping[str, Any], shards: int, now: datetime) -> list[dict[str, Any]]:
-    """The SUB item and the ``all`` member item, as SubscriptionStore.put writes them."""
-    from stoppress.contracts.keys import TOPIC_ALL, shard_of
+def _items(
+    info: Mapping[str, Any], shards: int, now: datetime, topics: tuple[str, ...] | None = None
+) -> list[dict[str, Any]]:
+    """The SUB item and a member item per topic, as SubscriptionStore.put writes them."""
+    from stoppress.contracts.keys import shard_of
     from stoppress.subscriptions.table import member_to_item, subscription_to_item
 
-    sub = subscription(info, now)
+    sub = subscription(info, now, topics)
     shard = shard_of(sub.sub_id, shards)
-    return [subscription_to_item(sub, shard=shard), member_to_item(sub, TOPIC_ALL, shard)]
+    return [subscription_to_item(sub, shard=shard)] + [
+        member_to_item(sub, topic, shard) for topic in sub.topics
+    ]
 
 
-def seed_api(table_name: str, infos: Sequence[Mapping[str, Any]], shards: int) -> float:
+def seed_api(
+    table_name: str,
+    infos: Sequence[Mapping[str, Any]],
+    shards: int,
+    topics_of: TopicsOf | None = None,
+) -> float:
     """BatchWriteItem through the stack's AWS endpoint; returns seconds.
 
     About 1 ms an item on moto, and every item is also a stream record the
@@ -57,21 +72,27 @@ def seed_api(table_name: str, infos: Sequence[Mapping[str, Any]], shards: int) -
 
     now = datetime.now(UTC)
 
-    def write(chunk: Sequence[Mapping[str, Any]]) -> None:
+    def write(chunk: Sequence[tuple[int, Mapping[str, Any]]]) -> None:
         table = boto3.session.Session().resource("dynamodb").Table(table_name)
         with table.batch_writer() as batch:
-            for info in chunk:
-                for item in _items(info, shards, now):
+            for n, info in chunk:
+                for item in _items(info, shards, now, topics_of(n) if topics_of else None):
                     batch.put_item(Item=item)
 
     started = time.perf_counter()
+    numbered = list(enumerate(infos))
     step = -(-len(infos) // WRITERS)
     with ThreadPoolExecutor(WRITERS) as pool:
-        list(pool.map(write, [infos[i : i + step] for i in range(0, len(infos), step)]))
+        list(pool.map(write, [numbered[i : i + step] for i in range(0, len(infos), step)]))
     return time.perf_counter() - started
 
 
-def seed_direct(table_name: str, infos: Sequence[Mapping[str, Any]], shards: int) -> float:
+def seed_direct(
+    table_name: str,
+    infos: Sequence[Mapping[str, Any]],
+    shards: int,
+    topics_of: TopicsOf | None = None,
+) -> float:
     """The same items put into moto's table in this process, without stream records.
 
     What BatchWriteItem does in moto (``Table.put_item`` per item) minus HTTP;
@@ -81,5 +102,12 @@ def seed_direct(table_name: str, infos: Sequence[Mapping[str, Any]], shards: int
     now = datetime.now(UTC)
     started = time.perf_counter()
     with stream_set_aside(table):
-        put_items(table, (item for info in infos for item in _items(info, shards, now)))
+        put_items(
+            table,
+            (
+                item
+                for n, info in enumerate(infos)
+                for item in _items(info, shards, now, topics_of(n) if topics_of else None)
+            ),
+        )
     return time.perf_counter() - started

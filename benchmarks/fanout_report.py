@@ -60,6 +60,11 @@ def result(args: argparse.Namespace, run: FanoutRun) -> dict[str, Any]:
             "moto_query": "stock" if args.stock_moto else "partition-indexed",
             "switch_interval_s": args.switch_interval,
             "seed": "BatchWriteItem" if args.seed_api else "moto put_item in-process, no stream",
+            "audience": (
+                f"overlapping: {args.followers}% all + story, {args.followers_only}% story only"
+                if args.followers or args.followers_only
+                else "all"
+            ),
         },
         "setup_seconds": {
             "browsers": round(run.browsers_s, 1),
