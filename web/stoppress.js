@@ -203,8 +203,9 @@
       return;
     }
     current = await pushSubscription();
-    await api("POST", "/subscriptions", { subscription: current.toJSON(), topics });
-    await saveTopics(topics);
+    const stored = await api("POST", "/subscriptions", { subscription: current.toJSON(), topics });
+    // The server keeps at most 20 topics, letting the oldest story follows go: remember its list.
+    await saveTopics(stored && Array.isArray(stored.topics) ? stored.topics : topics);
     render("subscribed");
   }
 

@@ -743,7 +743,7 @@ def test_unfollow_needs_the_secret_and_never_says_whether_an_endpoint_exists(
         None,
         "article:a",
         [1],
-        [f"article:s{i}" for i in range(21)],
+        [f"article:s{i}" for i in range(41)],
     ],
     ids=["unknown", "bad-id", "empty-id", "empty", "null", "not-a-list", "not-text", "too-many"],
 )
@@ -907,3 +907,20 @@ def test_an_unreachable_table_makes_an_unfollow_a_503(unreachable_aws: None) -> 
     response = call_api("DELETE", "/subscriptions", body)
     assert response["statusCode"] == 503
     assert error_of(response) == {"code": "unavailable", "message": "try again shortly"}
+
+
+def test_following_one_more_story_than_the_limit_lets_the_oldest_follow_go(
+    api: Callable[..., dict[str, Any]], store: SubscriptionStore
+) -> None:
+    browser = Browser.new()
+    follows = [f"article:story-{i}" for i in range(20)]
+    response = api(
+        "POST",
+        "/subscriptions",
+        {"subscription": browser.subscription(), "topics": ["all", *follows]},
+    )
+    assert response["statusCode"] == 201
+    assert json.loads(response["body"])["topics"] == ["all", *follows[1:]]
+    stored = store.get(subscription_id(browser.endpoint))
+    assert stored is not None
+    assert stored.topics == ("all", *follows[1:])

@@ -13,9 +13,11 @@ from stoppress.core import base64url
 from stoppress.core.settings import PushEndpointSettings
 from stoppress.subscribe.requests import (
     ENDPOINT_SETTINGS,
+    MAX_REQUEST_TOPICS,
     MAX_TOPICS,
     SubscribeRequest,
     UnsubscribeRequest,
+    kept_topics,
 )
 
 ENDPOINT = "https://fcm.googleapis.com/fcm/send/abc:APA91b-token"
@@ -122,7 +124,7 @@ def test_known_topic_forms_are_accepted(topics: list[str]) -> None:
         ["article:" + "a" * 121],
         [1],
         "all",
-        [f"article:story-{i}" for i in range(MAX_TOPICS + 1)],
+        [f"article:s{i}" for i in range(MAX_REQUEST_TOPICS + 1)],
     ],
 )
 def test_unknown_or_unbounded_topics_are_refused(topics: object) -> None:
@@ -179,3 +181,15 @@ def test_unsubscribe_needs_endpoint_and_a_16_byte_secret() -> None:
         UnsubscribeRequest.model_validate(
             {"endpoint": "x" * 2000, "auth": base64url.encode(secret)}
         )
+
+
+def test_one_more_story_follow_lets_the_oldest_go() -> None:
+    follows = [f"article:story-{i}" for i in range(MAX_TOPICS)]
+    request = SubscribeRequest.model_validate(body(topics=["all", *follows]))
+    kept = kept_topics(request.topics)
+    assert len(kept) == MAX_TOPICS
+    assert kept == ("all", *follows[1:])
+
+
+def test_topics_within_the_limit_are_kept_as_given() -> None:
+    assert kept_topics(["article:a", "all"]) == ("article:a", "all")

@@ -12,6 +12,7 @@ imports this module but serves a request needing neither does not pay for them.
 """
 
 import re
+from collections.abc import Sequence
 from typing import Annotated, Final
 
 from pydantic import (
@@ -29,7 +30,11 @@ from stoppress.core.errors import InvalidSubscriptionError
 from stoppress.core.settings import PushEndpointSettings
 from stoppress.webpush.endpoints import MAX_ENDPOINT_LENGTH, validate_endpoint
 
+# A subscription keeps at most MAX_TOPICS topics; a request may name more (a reader
+# following one more story), and the oldest story follows then give way
+# (``kept_topics``). The request bound keeps a body within MAX_BODY_BYTES.
 MAX_TOPICS: Final = 20
+MAX_REQUEST_TOPICS: Final = 40
 P256_POINT_LENGTH: Final = 65
 AUTH_SECRET_LENGTH: Final = 16
 # Validation context key under which callers pass their PushEndpointSettings.
@@ -107,7 +112,24 @@ def _unique(topics: list[str]) -> list[str]:
     return list(dict.fromkeys(topics))
 
 
-Topics = Annotated[list[Topic], Field(min_length=1, max_length=MAX_TOPICS), AfterValidator(_unique)]
+Topics = Annotated[
+    list[Topic], Field(min_length=1, max_length=MAX_REQUEST_TOPICS), AfterValidator(_unique)
+]
+
+
+def kept_topics(topics: Sequence[str]) -> tuple[str, ...]:
+    """``topics`` within ``MAX_TOPICS``: every topic that is not a story follow, then the
+    most recent story follows (the last named), in the order given.
+
+    Following one more story must always work; the follow that gives way is the
+    oldest, whose story has most likely gone quiet.
+    """
+    if len(topics) <= MAX_TOPICS:
+        return tuple(topics)
+    stories = [t for t in topics if t.startswith(ARTICLE_TOPIC_PREFIX)]
+    room = MAX_TOPICS - (len(topics) - len(stories))
+    dropped = set(stories[: len(stories) - max(room, 0)])
+    return tuple(t for t in topics if t not in dropped)[:MAX_TOPICS]
 
 
 class SubscribeRequest(_Request):

@@ -25,7 +25,7 @@ from stoppress.contracts.keys import subscription_id
 from stoppress.core.errors import ForbiddenError
 from stoppress.core.observability import logger
 from stoppress.core.settings import PushEndpointSettings
-from stoppress.subscribe.requests import SubscribeRequest, UnsubscribeRequest
+from stoppress.subscribe.requests import SubscribeRequest, UnsubscribeRequest, kept_topics
 from stoppress.subscriptions.model import Subscription
 from stoppress.webpush.endpoints import canonical_endpoint, validate_endpoint
 
@@ -71,7 +71,7 @@ def subscribe(
         endpoint=endpoint,
         p256dh=request.subscription.keys.p256dh,
         auth=request.subscription.keys.auth,
-        topics=tuple(request.topics),
+        topics=kept_topics(request.topics),
         created_at=at,
         updated_at=at,
         failure_count=0,
