@@ -7,6 +7,7 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +20,13 @@ from stoppress.aws import clients
 from stoppress.contracts.keys import shard_of, subscription_id, topic_pk
 from stoppress.core import base64url
 from stoppress.subscribe.http import MAX_BODY_BYTES
+from stoppress.subscriptions.model import Subscription
 from stoppress.subscriptions.table import SubscriptionStore
 from tests.fakes.browser import BrowserKeys
 from tests.fakes.lambda_context import lambda_context
 from tests.unit.test_endpoints import HOSTILE_ENDPOINTS
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 EVENTS = Path(__file__).parents[2] / "events"
 PUBLIC_PARAMETER = "/stoppress/vapid/public-key"
@@ -50,6 +54,21 @@ class Browser:
             "expirationTime": None,
             "keys": {"p256dh": self.p256dh, "auth": self.auth},
         }
+
+    def stored(
+        self, topics: tuple[str, ...], minutes: int = 0, *, keys: "Browser | None" = None
+    ) -> Subscription:
+        """This browser's subscription as the store holds it, ``minutes`` after T0."""
+        keys = keys or self
+        return Subscription(
+            sub_id=subscription_id(self.endpoint),
+            endpoint=self.endpoint,
+            p256dh=keys.p256dh,
+            auth=keys.auth,
+            topics=topics,
+            created_at=T0,
+            updated_at=T0 + timedelta(minutes=minutes),
+        )
 
 
 def call_api(
@@ -455,25 +474,11 @@ def test_members_are_read_page_by_page(table: str, store: SubscriptionStore) -> 
 
 def test_a_write_based_on_a_stale_read_retries_and_leaves_no_stray_members(table: str) -> None:
     """Two re-subscribes of one endpoint racing: the loser re-reads, so no old topic survives."""
-    from datetime import UTC, datetime, timedelta
     from typing import Any as _Any
-
-    from stoppress.subscriptions.model import Subscription
 
     browser = Browser.new()
     sub_id = subscription_id(browser.endpoint)
-    t0 = datetime(2026, 1, 1, tzinfo=UTC)
-
-    def version(topics: tuple[str, ...], minutes: int) -> Subscription:
-        return Subscription(
-            sub_id=sub_id,
-            endpoint=browser.endpoint,
-            p256dh=browser.p256dh,
-            auth=browser.auth,
-            topics=topics,
-            created_at=t0,
-            updated_at=t0 + timedelta(minutes=minutes),
-        )
+    version = browser.stored
 
     plain = SubscriptionStore(table, topic_shards=SHARDS)
     plain.put(version(("all", "article:a"), 0))
@@ -789,29 +794,15 @@ def test_unfollow_with_another_spelling_of_the_endpoint(
 
 def test_an_unfollow_based_on_a_stale_read_retries_and_loses_no_change(table: str) -> None:
     """Two unfollows of one subscription racing: the loser re-reads, so neither topic survives."""
-    from datetime import UTC, datetime
     from typing import Any as _Any
-
-    from stoppress.subscriptions.model import Subscription
 
     reader = Browser.new()
     sub_id = subscription_id(reader.endpoint)
-    t0 = datetime(2026, 1, 1, tzinfo=UTC)
     plain = SubscriptionStore(table, topic_shards=SHARDS)
-    plain.put(
-        Subscription(
-            sub_id=sub_id,
-            endpoint=reader.endpoint,
-            p256dh=reader.p256dh,
-            auth=reader.auth,
-            topics=("all", "article:a", "article:b"),
-            created_at=t0,
-            updated_at=t0,
-        )
-    )
+    plain.put(reader.stored(("all", "article:a", "article:b")))
     stale_snapshot = plain._get_item(sub_id)
     # The racing unfollow wins first; this clock is even behind the stored updated_at.
-    assert plain.remove_topics(sub_id, ["article:a"], now=t0) == ("all", "article:b")
+    assert plain.remove_topics(sub_id, ["article:a"], now=T0) == ("all", "article:b")
 
     class SlowReader(SubscriptionStore):
         reads = 0
@@ -821,7 +812,7 @@ def test_an_unfollow_based_on_a_stale_read_retries_and_loses_no_change(table: st
             return stale_snapshot if self.reads == 1 else super()._get_item(key)
 
     late = SlowReader(table, topic_shards=SHARDS)
-    kept = late.remove_topics(sub_id, ["article:b"], if_auth=reader.auth, now=t0)
+    kept = late.remove_topics(sub_id, ["article:b"], if_auth=reader.auth, now=T0)
 
     assert late.reads == 2
     assert kept == ("all",)
@@ -833,25 +824,12 @@ def test_an_unfollow_based_on_a_stale_read_retries_and_loses_no_change(table: st
 
 def test_an_unfollow_racing_with_a_resubscribe_keeps_the_resubscribed_topics(table: str) -> None:
     """A re-subscribe lands between the unfollow's read and write: the unfollow applies to it."""
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
     from typing import Any as _Any
-
-    from stoppress.subscriptions.model import Subscription
 
     reader = Browser.new()
     sub_id = subscription_id(reader.endpoint)
-    t0 = datetime(2026, 1, 1, tzinfo=UTC)
-
-    def version(topics: tuple[str, ...], minutes: int) -> Subscription:
-        return Subscription(
-            sub_id=sub_id,
-            endpoint=reader.endpoint,
-            p256dh=reader.p256dh,
-            auth=reader.auth,
-            topics=topics,
-            created_at=t0,
-            updated_at=t0 + timedelta(minutes=minutes),
-        )
+    version = reader.stored
 
     plain = SubscriptionStore(table, topic_shards=SHARDS)
     plain.put(version(("all", "article:a"), 0))
@@ -866,7 +844,7 @@ def test_an_unfollow_racing_with_a_resubscribe_keeps_the_resubscribed_topics(tab
             return stale_snapshot if self.reads == 1 else super()._get_item(key)
 
     late = SlowReader(table, topic_shards=SHARDS)
-    assert late.remove_topics(sub_id, ["article:a"], now=t0 + timedelta(minutes=2)) == (
+    assert late.remove_topics(sub_id, ["article:a"], now=T0 + timedelta(minutes=2)) == (
         "article:c",
     )
     assert late.reads == 2
@@ -874,31 +852,18 @@ def test_an_unfollow_racing_with_a_resubscribe_keeps_the_resubscribed_topics(tab
 
 
 def test_an_unfollow_with_a_secret_that_a_resubscribe_replaced_is_refused(table: str) -> None:
-    from datetime import UTC, datetime
 
     from stoppress.core.errors import ForbiddenError
-    from stoppress.subscriptions.model import Subscription
 
     reader, renewed = Browser.new(), Browser.new()
     sub_id = subscription_id(reader.endpoint)
-    t0 = datetime(2026, 1, 1, tzinfo=UTC)
     plain = SubscriptionStore(table, topic_shards=SHARDS)
-    plain.put(
-        Subscription(
-            sub_id=sub_id,
-            endpoint=reader.endpoint,
-            p256dh=renewed.p256dh,
-            auth=renewed.auth,
-            topics=("all", "article:a"),
-            created_at=t0,
-            updated_at=t0,
-        )
-    )
+    plain.put(reader.stored(("all", "article:a"), keys=renewed))
     before = table_items(table)
     with pytest.raises(ForbiddenError):
-        plain.remove_topics(sub_id, ["article:a"], if_auth=reader.auth, now=t0)
+        plain.remove_topics(sub_id, ["article:a"], if_auth=reader.auth, now=T0)
     assert table_items(table) == before
-    assert plain.remove_topics("0" * 32, ["article:a"], now=t0) is None
+    assert plain.remove_topics("0" * 32, ["article:a"], now=T0) is None
 
 
 def test_an_unreachable_table_makes_an_unfollow_a_503(unreachable_aws: None) -> None:

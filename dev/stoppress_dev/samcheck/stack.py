@@ -68,14 +68,19 @@ def local_stack(state_file: Path | None) -> Iterator[dict[str, Any] | None]:
             time.sleep(0.2)  # the state file is written once; let the write finish
             yield json.loads(state_path.read_text(encoding="utf-8"))
         finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(10)
+            stop_stack(proc)
             shutil.rmtree(work, ignore_errors=True)
+
+
+def stop_stack(proc: subprocess.Popen[Any]) -> None:
+    """SIGTERM, as Ctrl-C would; killed if it has not stopped within 30 s."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
 
 
 def stack_clients(state: Mapping[str, Any]) -> tuple[Any, Any]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from stoppress_dev.samcheck.stack import stop_stack
 from stoppress_dev.samlocal.commands import SamLocalError
 from stoppress_dev.template import PROJECT_ROOT
 
@@ -88,13 +88,7 @@ def local_stack() -> Iterator[RunningStack]:
                 print(f"port {ENV_FILE_PORT} is taken: env.local.json with port {actual} instead")
             yield RunningStack(state=state, env_file=env_file)
         finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(10)
+            stop_stack(proc)
             shutil.rmtree(work, ignore_errors=True)
 
 

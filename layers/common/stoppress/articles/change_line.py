@@ -54,8 +54,6 @@ _ABBREVIATIONS: Final = frozenset(
 @dataclass(frozen=True)
 class ChangeLine:
     text: str
-    # Which part of the story it came from: "body" or "headline".
-    source: str
 
 
 def change_line(
@@ -69,9 +67,9 @@ def change_line(
     """The line that tells a follower what changed, or None when no words changed."""
     ranked = _ranked_sentences(previous_body, body)
     if ranked:
-        return ChangeLine(_assemble(ranked, max_chars), "body")
+        return ChangeLine(_assemble(ranked, max_chars))
     if words(previous_headline) != words(headline):
-        return ChangeLine(cut_on_word(f"New headline: {headline}", max_chars), "headline")
+        return ChangeLine(cut_on_word(f"New headline: {headline}", max_chars))
     return None
 
 
