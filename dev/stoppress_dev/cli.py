@@ -4,7 +4,7 @@ import argparse
 import logging
 import signal
 import sys
-import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
@@ -19,10 +19,12 @@ def _dev(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("local-stack").setLevel(logging.DEBUG if args.verbose else logging.INFO)
-    stopping = threading.Event()
+    # A plain flag, not a threading.Event: the handler runs in the main thread, and
+    # Event.set() there can deadlock on the lock Event.wait() holds at that moment.
+    stopping: list[int] = []
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
-        stopping.set()
+        stopping.append(signum)
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
@@ -62,7 +64,8 @@ def _dev(args: argparse.Namespace) -> int:
                 "any credentials.",
                 flush=True,
             )
-        stopping.wait()
+        while not stopping:
+            time.sleep(0.2)
     finally:
         stack.stop()
         state_file.unlink(missing_ok=True)

@@ -525,8 +525,9 @@ def test_one_story_may_change_format_and_keep_its_id(
 
 
 def test_concurrent_first_uploads_of_colliding_names_store_one_story(
-    s3: Any, bucket: str, store: ArticleStore
+    s3: Any, bucket: str, store: ArticleStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    _serialise_moto_requests(monkeypatch)
     names = ["articles/x y.txt", "articles/x-y.txt", "articles/X_Y.txt", "articles/x.y.txt"]
     uploads = [put(s3, bucket, name, STORY.replace(b"NATO", name.encode())) for name in names]
     results: list[dict[str, Any]] = []
