@@ -20,6 +20,11 @@ SubscriptionId = Annotated[str, Field(pattern=SUB_ID_PATTERN)]
 
 TOPIC_ALL: Final = "all"
 ARTICLE_TOPIC_PREFIX: Final = "article:"
+TAG_TOPIC_PREFIX: Final = "tag:"
+# A tag's slug: what ``tag_slug`` makes of a section or tag name ("City Hall" ->
+# "city-hall"); the snippet and the subscribe API accept exactly this form.
+TAG_SLUG_PATTERN: Final = r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$"
+MAX_TAG_SLUG_LENGTH: Final = 60
 
 HEAD_SK: Final = "HEAD"
 SUB_SK: Final = "SUB"
@@ -57,9 +62,7 @@ def article_id_from_key(key: str) -> str:
     names that fold to one id (``a b.txt``, ``A-B.md``) are told apart at ingest,
     which refuses the second (see ``story_name``).
     """
-    name = story_name(key)
-    ascii_path = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_path.lower()).strip("-")
+    slug = _slug(story_name(key))
     if not slug:
         raise ValueError(f"no usable article id in key {key!r}")
     if len(slug) <= MAX_ARTICLE_ID_LENGTH:
@@ -83,8 +86,30 @@ def shard_of(sub_id: str, shard_count: int) -> int:
     return int(sub_id[:8], 16) % shard_count
 
 
+def _slug(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+
+
+def tag_slug(tag: str) -> str | None:
+    """The slug of a section or tag name, as its topic uses it; None when nothing is left.
+
+    ``City Hall`` -> ``city-hall``, ``Économie`` -> ``economie``. Longer names keep
+    their first 60 characters, cut back to a whole word where one ends.
+    """
+    slug = _slug(tag)
+    if len(slug) > MAX_TAG_SLUG_LENGTH:
+        cut = slug[:MAX_TAG_SLUG_LENGTH]
+        slug = cut.rsplit("-", 1)[0] if "-" in cut else cut
+    return slug or None
+
+
 def article_topic(article_id: str) -> str:
     return f"{ARTICLE_TOPIC_PREFIX}{article_id}"
+
+
+def tag_topic(slug: str) -> str:
+    return f"{TAG_TOPIC_PREFIX}{slug}"
 
 
 def article_pk(article_id: str) -> str:
