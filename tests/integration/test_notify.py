@@ -25,6 +25,8 @@ from tests.fakes.lambda_context import lambda_context
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 SITE = "https://news.example"
 SHARDS = 4
+# The sample new version goes to everyone and to the followers of its two tags.
+NEW_STORY_TOPICS = ("all", "tag:world", "tag:nato")
 # The NotifyFunction event source's filter (the contract every deployment uses).
 NOTIFY_FILTER = {
     "eventName": ["INSERT"],
@@ -86,14 +88,18 @@ def test_sample_events_pass_the_notify_filter(name: str) -> None:
         assert matches(NOTIFY_FILTER, record)
 
 
-def test_new_version_becomes_one_job_per_shard_of_topic_all(queue_url: str, table: str) -> None:
+def test_new_version_becomes_one_job_per_shard_of_topic_all_and_of_its_tags(
+    queue_url: str, table: str
+) -> None:
     event = load_event("stream-new-version.json")
     version = version_from_item(image_of(event["Records"][0]))
+    assert version.tags == ("world", "nato")
 
     assert invoke(event) == {"batchItemFailures": []}
 
-    jobs = sorted(drain(queue_url), key=lambda j: j.shard)
-    assert [(j.topic, j.shard) for j in jobs] == [("all", s) for s in range(SHARDS)]
+    jobs = sorted(drain(queue_url), key=lambda j: (j.topic, j.shard))
+    topics = sorted(NEW_STORY_TOPICS)
+    assert [(j.topic, j.shard) for j in jobs] == [(t, s) for t in topics for s in range(SHARDS)]
     expected = build_payload(version, site_base_url=SITE)
     assert expected["notification"]["navigate"] == f"{SITE}/articles/nato-resumes-contacts"
     for job in jobs:
@@ -104,7 +110,9 @@ def test_new_version_becomes_one_job_per_shard_of_topic_all(queue_url: str, tabl
         assert job.topic_header == topic_header("nato-resumes-contacts")
         assert job.recipients is None
     entries = ledger_items(table, "nato-resumes-contacts")
-    assert sorted(c["sk"]["S"] for c in entries) == [f"JOB#000001#all#{s}" for s in range(SHARDS)]
+    assert sorted(c["sk"]["S"] for c in entries) == [
+        f"JOB#000001#{t}#{s}" for t in topics for s in range(SHARDS)
+    ]
     assert all(int(c["expires_at"]["N"]) > 0 for c in entries)
 
 
@@ -130,8 +138,8 @@ def test_a_record_delivered_twice_enqueues_its_jobs_once(queue_url: str) -> None
     assert invoke(twice_in_one_batch) == {"batchItemFailures": []}
 
     jobs = drain(queue_url)
-    assert len(jobs) == SHARDS
-    assert len({j.job_id for j in jobs}) == SHARDS
+    assert len(jobs) == len(NEW_STORY_TOPICS) * SHARDS
+    assert len({j.job_id for j in jobs}) == len(jobs)
 
 
 def test_a_bad_record_fails_alone(queue_url: str) -> None:
@@ -145,7 +153,7 @@ def test_a_bad_record_fails_alone(queue_url: str) -> None:
 
     assert result == {"batchItemFailures": [{"itemIdentifier": "4421584500000000017450439092"}]}
     assert sorted((j.topic, j.shard) for j in drain(queue_url)) == sorted(
-        [("all", s) for s in range(SHARDS)]
+        [(t, s) for t in NEW_STORY_TOPICS for s in range(SHARDS)]
         + [("article:nato-resumes-contacts", s) for s in range(SHARDS)]
     )
 
@@ -186,7 +194,7 @@ def test_refused_jobs_leave_the_ledger_so_a_retry_sends_them(
     monkeypatch.setenv("PUSH_QUEUE_URL", queue_url)
     warm.reset()
     assert invoke({"Records": [*event["Records"], other]}) == {"batchItemFailures": []}
-    assert len(drain(queue_url)) == 2 * SHARDS
+    assert len(drain(queue_url)) == (len(NEW_STORY_TOPICS) + 1) * SHARDS
 
 
 def stream_records(table: str) -> Iterator[dict[str, Any]]:
@@ -222,6 +230,6 @@ def test_records_from_the_tables_own_stream(queue_url: str, table: str) -> None:
     assert invoke({"Records": records}) == {"batchItemFailures": []}
 
     jobs = drain(queue_url)
-    assert sorted((j.topic, j.shard, j.version) for j in jobs) == [
-        ("all", s, 1) for s in range(SHARDS)
-    ]
+    assert sorted((j.topic, j.shard, j.version) for j in jobs) == sorted(
+        (t, s, 1) for t in NEW_STORY_TOPICS for s in range(SHARDS)
+    )

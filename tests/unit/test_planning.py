@@ -104,7 +104,7 @@ def test_urgency_comes_from_the_version_and_breaking_is_high(
     urgency: Urgency, tags: tuple[str, ...], expected: Urgency
 ) -> None:
     jobs = plan_fanout(make_version(urgency=urgency, tags=tags), shards=1, site_base_url=SITE)
-    assert [j.urgency for j in jobs] == [expected]
+    assert {j.urgency for j in jobs} == {expected}
 
 
 def test_jobs_survive_the_queue_round_trip() -> None:
@@ -141,3 +141,49 @@ def test_a_new_story_goes_to_everyone_alone() -> None:
     jobs = plan_fanout(make_version(), shards=2, site_base_url=SITE)
     assert {j.topic for j in jobs} == {"all"}
     assert {j.audience for j in jobs} == {None}
+
+
+def test_a_new_story_reaches_everyone_then_the_followers_of_its_sections() -> None:
+    version = make_version(tags=("City Hall", "Économie", "breaking", "city hall", "  "))
+    jobs = plan_fanout(version, shards=2, site_base_url=SITE)
+
+    topics = ["all", "tag:city-hall", "tag:economie"]
+    assert [(j.topic, j.shard) for j in jobs] == [(t, s) for t in topics for s in (0, 1)]
+    # A reader in several of them hears it from the first: the senders need the order.
+    assert {j.audience for j in jobs} == {tuple(topics)}
+    # Breaking is an urgency, not a section.
+    assert {j.urgency for j in jobs} == {Urgency.HIGH}
+
+
+def test_a_new_story_for_followers_only_reaches_its_sections_and_not_everyone() -> None:
+    version = make_version(tags=("Politics",), audience=Audience.FOLLOWERS)
+    jobs = plan_fanout(version, shards=1, site_base_url=SITE)
+
+    assert [j.topic for j in jobs] == ["tag:politics"]
+    assert jobs[0].audience is None
+    assert (
+        plan_fanout(make_version(audience=Audience.FOLLOWERS), shards=1, site_base_url=SITE) == []
+    )
+
+
+def test_updates_stay_with_the_storys_followers_whatever_its_tags() -> None:
+    tags = ("Politics", "Europe")
+    followers = make_version(
+        number=2, change=ChangeKind.UPDATE, audience=Audience.FOLLOWERS, tags=tags
+    )
+    everyone = make_version(number=2, change=ChangeKind.UPDATE, audience=Audience.ALL, tags=tags)
+
+    assert {j.topic for j in plan_fanout(followers, shards=1, site_base_url=SITE)} == {
+        "article:storm-warning"
+    }
+    assert [j.topic for j in plan_fanout(everyone, shards=1, site_base_url=SITE)] == [
+        "all",
+        "article:storm-warning",
+    ]
+
+
+def test_a_story_reaches_the_followers_of_its_first_five_tags_only() -> None:
+    version = make_version(tags=tuple(f"Tag {n}" for n in range(9)))
+    topics = [j.topic for j in plan_fanout(version, shards=1, site_base_url=SITE)]
+
+    assert topics == ["all"] + [f"tag:tag-{n}" for n in range(5)]

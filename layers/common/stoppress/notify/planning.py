@@ -5,16 +5,27 @@ one version becomes ``shards`` small jobs that SendFunction instances run in
 parallel, each paging through one shard's members.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from stoppress.articles.model import Audience, ChangeKind, Version
 from stoppress.contracts.jobs import PushJob
-from stoppress.contracts.keys import ARTICLE_TOPIC_PREFIX, TOPIC_ALL, article_topic
+from stoppress.contracts.keys import (
+    ARTICLE_TOPIC_PREFIX,
+    TOPIC_ALL,
+    article_topic,
+    tag_slug,
+    tag_topic,
+)
 from stoppress.notify.payload import SiteLook, build_payload
 from stoppress.webpush.headers import Urgency, topic_header
 
 BREAKING_TAG: Final = "breaking"
+# A new story reaches the followers of at most this many of its tags (the first
+# ones the file names): each tag topic costs a job per shard, and a story's first
+# few tags are its section and main subjects.
+MAX_TAG_TOPICS: Final = 5
 
 
 @dataclass(frozen=True)
@@ -43,15 +54,28 @@ def audience_topics(version: Version) -> tuple[str, ...]:
 
     ``all`` on an update means everyone *and* the story's followers, some of whom
     follow it without being subscribed to everything. A new story has no
-    followers yet: a story can be followed only once it is published.
+    followers yet (a story can be followed only once it is published); it
+    reaches the followers of its sections and tags instead, beside everyone when
+    its audience is ``all``. An update stays with the story's own followers:
+    a section's followers asked for new stories, not for every edit of them.
     """
-    if version.audience is Audience.ALL:
-        if version.change is ChangeKind.NEW:
-            return (TOPIC_ALL,)
-        return (TOPIC_ALL, article_topic(version.article_id))
-    if version.audience is Audience.FOLLOWERS:
-        return (article_topic(version.article_id),)
-    return ()
+    if version.audience is Audience.NONE:
+        return ()
+    if version.change is ChangeKind.NEW:
+        sections = tag_topics(version.tags)
+        return (TOPIC_ALL, *sections) if version.audience is Audience.ALL else sections
+    story = article_topic(version.article_id)
+    return (TOPIC_ALL, story) if version.audience is Audience.ALL else (story,)
+
+
+def tag_topics(tags: Sequence[str]) -> tuple[str, ...]:
+    """The topics of a story's tags, in the order named, at most ``MAX_TAG_TOPICS``.
+
+    ``breaking`` is an urgency, not a section anyone follows.
+    """
+    slugs = (tag_slug(tag) for tag in tags)
+    unique = dict.fromkeys(s for s in slugs if s and s != BREAKING_TAG)
+    return tuple(tag_topic(s) for s in list(unique)[:MAX_TAG_TOPICS])
 
 
 def push_urgency(version: Version) -> Urgency:
