@@ -1,5 +1,7 @@
-"""NotifyFunction: each new VERSION item on the table's stream becomes push jobs on the queue."""
+"""NotifyFunction: new versions off the table's stream become push jobs on the queue,
+and stories' cooldown windows, as their messages come due, release the updates they held."""
 
+import time
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -10,16 +12,21 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from stoppress.aws.push_queue import PushQueue
+from stoppress.aws.window_queue import WindowMessage, WindowQueue
 from stoppress.core.observability import logger, metrics, tracer
 from stoppress.core.settings import NotifySettings, load_settings
+from stoppress.notify.cooldown import close_window, notify_update
+from stoppress.notify.cooldown_table import CooldownGateTable
 from stoppress.notify.job_ledger import JobLedgerTable
 from stoppress.notify.service import notify_version
 from stoppress.notify.stream import new_version
 
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+stream_processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+window_processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def record_handler(record: DynamoDBRecord) -> None:
@@ -33,11 +40,35 @@ def record_handler(record: DynamoDBRecord) -> None:
         return
     logger.append_keys(article_id=version.article_id, version=version.number)
     settings = load_settings(NotifySettings)
-    enqueued = notify_version(
-        version,
+    ledger, queue = JobLedgerTable(settings.table_name), PushQueue(settings.push_queue_url)
+    if settings.update_cooldown:
+        enqueued = notify_update(
+            version,
+            gates=CooldownGateTable(settings.table_name),
+            windows=WindowQueue(settings.cooldown_queue_url),
+            ledger=ledger,
+            queue=queue,
+            settings=settings,
+            now=time.time(),
+        )
+    else:
+        enqueued = notify_version(version, ledger=ledger, queue=queue, settings=settings)
+    metrics.add_metric(name="PushJobsEnqueued", unit=MetricUnit.Count, value=enqueued)
+
+
+def window_handler(record: SQSRecord) -> None:
+    logger.remove_keys(["article_id", "version"])
+    message = WindowMessage.from_body(record.body)
+    logger.append_keys(article_id=message.article_id)
+    settings = load_settings(NotifySettings)
+    enqueued = close_window(
+        message.article_id,
+        gates=CooldownGateTable(settings.table_name),
+        windows=WindowQueue(settings.cooldown_queue_url),
         ledger=JobLedgerTable(settings.table_name),
         queue=PushQueue(settings.push_queue_url),
         settings=settings,
+        now=time.time(),
     )
     metrics.add_metric(name="PushJobsEnqueued", unit=MetricUnit.Count, value=enqueued)
 
@@ -47,9 +78,14 @@ def record_handler(record: DynamoDBRecord) -> None:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     load_settings(NotifySettings)  # a missing variable fails the invocation, not each record
+    records = event.get("Records") or [{}]
+    from_queue = records[0].get("eventSource") == "aws:sqs"
     try:
         return process_partial_response(
-            event=event, record_handler=record_handler, processor=processor, context=context
+            event=event,
+            record_handler=window_handler if from_queue else record_handler,
+            processor=window_processor if from_queue else stream_processor,
+            context=context,
         )
     finally:
         logger.remove_keys(["article_id", "version"])

@@ -103,6 +103,8 @@ MATRIX = [
 def queue_url(table: str, monkeypatch: pytest.MonkeyPatch) -> str:
     url = boto3.client("sqs").create_queue(QueueName="push-jobs")["QueueUrl"]
     monkeypatch.setenv("PUSH_QUEUE_URL", url)
+    cooldown = boto3.client("sqs").create_queue(QueueName="cooldown")["QueueUrl"]
+    monkeypatch.setenv("COOLDOWN_QUEUE_URL", cooldown)
     monkeypatch.setenv("SITE_BASE_URL", "https://news.example")
     monkeypatch.setenv("TOPIC_SHARDS", str(SHARDS))
     return url

@@ -51,6 +51,8 @@ def image_of(record: dict[str, Any]) -> dict[str, Any]:
 def queue_url(table: str, monkeypatch: pytest.MonkeyPatch) -> str:
     url = boto3.client("sqs").create_queue(QueueName="push-jobs")["QueueUrl"]
     monkeypatch.setenv("PUSH_QUEUE_URL", url)
+    cooldown = boto3.client("sqs").create_queue(QueueName="cooldown")["QueueUrl"]
+    monkeypatch.setenv("COOLDOWN_QUEUE_URL", cooldown)
     monkeypatch.setenv("SITE_BASE_URL", SITE)
     monkeypatch.setenv("TOPIC_SHARDS", str(SHARDS))
     return url

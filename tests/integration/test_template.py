@@ -50,6 +50,8 @@ CONTRACT_ENV = {
     "PUSH_TTL_LOW",
     "SITE_ICON_URL",
     "SITE_BADGE_URL",
+    "UPDATE_COOLDOWN_SECONDS",
+    "COOLDOWN_QUEUE_URL",
     "RETIRE_AFTER_FAILING_HOURS",
     "INLINE_BODY_LIMIT",
     "POWERTOOLS_SERVICE_NAME",
@@ -83,8 +85,10 @@ TABLE_ACCESS: dict[str, dict[str, set[str]]] = {
         "dynamodb:PutItem": {SUBSCRIPTIONS, TOPICS},
         "dynamodb:DeleteItem": {SUBSCRIPTIONS, TOPICS},
     },
-    # JobLedgerTable: record, erase. The stream read comes with the event source.
+    # JobLedgerTable: record, erase; CooldownGateTable: read, write, version. The stream
+    # and queue reads come with the event sources.
     "NotifyFunction": {
+        "dynamodb:GetItem": {ARTICLES},
         "dynamodb:PutItem": {ARTICLES},
         "dynamodb:DeleteItem": {ARTICLES},
     },
@@ -233,6 +237,8 @@ def test_table_is_encrypted_recoverable_and_streams_both_images(
 def test_queues_are_encrypted_and_dead_letters_kept_two_weeks(resources: dict[str, Any]) -> None:
     queues = [k for k, r in resources.items() if r["Type"] == "AWS::SQS::Queue"]
     assert sorted(queues) == [
+        "CooldownDeadLetterQueue",
+        "CooldownQueue",
         "IngestDeadLetterQueue",
         "NotifyDeadLetterQueue",
         "PushJobsDeadLetterQueue",

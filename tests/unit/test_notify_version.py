@@ -16,6 +16,7 @@ SETTINGS = NotifySettings.model_validate(
     {
         "TABLE_NAME": "t",
         "PUSH_QUEUE_URL": "q",
+        "COOLDOWN_QUEUE_URL": "c",
         "SITE_BASE_URL": "https://news.example",
         "TOPIC_SHARDS": 25,
     }

@@ -24,6 +24,7 @@ FUNCTIONS: dict[str, type[BaseModel]] = {
 REQUIRED_STAND_INS = {
     "TABLE_NAME": "stoppress-table",
     "PUSH_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/push-jobs",
+    "COOLDOWN_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/cooldown",
     "SITE_BASE_URL": "https://news.example.com",
     "VAPID_SUBJECT": "mailto:newsroom@example.com",
 }

@@ -22,6 +22,7 @@ REFS = {
     "AWS::Partition": "aws",
     "Table": "articles-table",
     "PushJobsQueue": "https://sqs/push-jobs",
+    "CooldownQueue": "https://sqs/cooldown",
 }
 GETATTS = {
     ("PushJobsQueue", "Arn"): "arn:aws:sqs:eu-west-1:111122223333:push-jobs",
@@ -180,6 +181,8 @@ def test_resolve_against_values_in_the_real_template() -> None:
                 "PUSH_TTL_LOW": "86400",
                 "SITE_ICON_URL": "",
                 "SITE_BADGE_URL": "",
+                "UPDATE_COOLDOWN_SECONDS": "600",
+                "COOLDOWN_QUEUE_URL": "https://sqs/cooldown",
             },
         ),
         (
@@ -282,7 +285,7 @@ def test_functions_in_template_order_with_their_settings_resolved() -> None:
             10,
             {"GetVapidPublicKey": "HttpApi", "Subscribe": "HttpApi", "Unsubscribe": "HttpApi"},
         ),
-        declared("NotifyFunction", 60, {"VersionStream": "DynamoDB"}),
+        declared("NotifyFunction", 60, {"VersionStream": "DynamoDB", "CooldownWindows": "SQS"}),
         # MemorySize: !Ref SendMemorySize, at the parameter's default.
         declared("SendFunction", 300, {"PushJobs": "SQS"}, memory_mb=1769),
     ]

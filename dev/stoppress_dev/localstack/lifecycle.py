@@ -26,6 +26,7 @@ from stoppress_dev.localstack.push_jobs import PushJobs
 from stoppress_dev.localstack.sources import EventSource, Wiring
 from stoppress_dev.localstack.stream import VersionStream
 from stoppress_dev.localstack.uploads import UploadEvents
+from stoppress_dev.localstack.windows import CooldownWindows
 
 # Not under "stoppress": Powertools filters records of loggers whose name contains its
 # service name out of the root handlers.
@@ -33,7 +34,12 @@ log = logging.getLogger("local-stack")
 
 DEFAULT_NAME = "stoppress-local"
 DEFAULT_REGION = "us-east-1"
-EVENT_SOURCES: tuple[type[EventSource], ...] = (UploadEvents, VersionStream, PushJobs)
+EVENT_SOURCES: tuple[type[EventSource], ...] = (
+    UploadEvents,
+    VersionStream,
+    PushJobs,
+    CooldownWindows,
+)
 
 
 @dataclass(frozen=True)
@@ -155,7 +161,9 @@ class LocalStack:
                 on_step=self._step_taken,
                 items=items,
                 sqs=clients.sqs,
-                watched_queues={q: resources.queue_urls[q] for q in ("s3-events", "push")},
+                watched_queues={
+                    q: resources.queue_urls[q] for q in ("s3-events", "push", "cooldown")
+                },
                 stop=self._stop,
             )
             handlers = Handlers(resources.function_specs(), quiet=self.quiet_handlers)

@@ -28,7 +28,8 @@ class PipelineStep:
 
     kind: "upload" (a new version, or an upload that made none), "filtered" (a
     version nobody hears about), "jobs" (notify planned jobs), "delivery" (send
-    ran one job), "delivered" (every planned job of a version ran), "error".
+    ran one job), "delivered" (every planned job of a version ran), "window" (notify
+    closed stories' cooldown windows), "error".
     """
 
     kind: str

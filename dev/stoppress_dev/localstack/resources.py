@@ -39,6 +39,8 @@ FUNCTIONS = {
 QUEUES = {
     "push": "PushJobsQueue",
     "push-dlq": "PushJobsDeadLetterQueue",
+    "cooldown": "CooldownQueue",
+    "cooldown-dlq": "CooldownDeadLetterQueue",
     "ingest-dlq": "IngestDeadLetterQueue",
     "notify-dlq": "NotifyDeadLetterQueue",
 }
@@ -185,6 +187,13 @@ def create_resources(
         ),
     )
     _create_queue(resources, "push", push_queue, push_attributes)
+    _create_queue(
+        resources,
+        "cooldown-dlq",
+        f"{name}-cooldown-dlq",
+        _template_queue(resources, "cooldown-dlq"),
+    )
+    _create_queue(resources, "cooldown", f"{name}-cooldown", _template_queue(resources, "cooldown"))
     _create_queue(resources, "ingest-dlq", f"{name}-ingest-dlq", {})
     _create_queue(resources, "notify-dlq", f"{name}-notify-dlq", {})
     # Stands in for the S3 -> Lambda trigger (moto cannot invoke Lambdas). A failed ingest

@@ -27,6 +27,8 @@ TAG_SLUG_PATTERN: Final = r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$"
 MAX_TAG_SLUG_LENGTH: Final = 60
 
 HEAD_SK: Final = "HEAD"
+# A story's cooldown window (notify.cooldown), beside its head and versions.
+COOLDOWN_SK: Final = "COOLDOWN"
 SUB_SK: Final = "SUB"
 VERSION_SK_PREFIX: Final = "VERSION#"
 SUB_PK_PREFIX: Final = "SUB#"

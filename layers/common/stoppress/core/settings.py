@@ -84,6 +84,11 @@ class NotifySettings(_Table, _PushQueue, _TopicShards):
     site_badge_url: str = Field(
         alias="SITE_BADGE_URL", default="", pattern=r"^(https://\S{1,500})?$"
     )
+    # A story's followers get at most one update push per this many seconds; the
+    # updates in between are held and the latest goes out when it ends. 0: no cooldown.
+    update_cooldown: int = Field(alias="UPDATE_COOLDOWN_SECONDS", default=600, ge=0, le=86_400)
+    # Where a cooldown window's closing message waits until the window ends.
+    cooldown_queue_url: str = Field(alias="COOLDOWN_QUEUE_URL", min_length=1)
 
 
 class SendSettings(PushEndpointSettings, _Table, _PushQueue):

@@ -42,12 +42,15 @@ def build_payload(
     look: SiteLook | None = None,
     to_followers: bool = False,
     urgency: Urgency | None = None,
+    covers: int | None = None,
     max_bytes: int = MAX_PAYLOAD_BYTES,
 ) -> dict[str, Any]:
     """The contract payload for ``version``, encoded size at most ``max_bytes``.
 
     ``to_followers``: the push goes to the story's followers, who get an
     "Unfollow story" button. ``urgency``: the push's (defaults to the version's).
+    ``covers``: the push stands for that many updates held back in a cooldown
+    window; the body says so before the latest one's change line.
     """
     look = look or SiteLook()
     # When this version was posted, not the file's own "updated" date: that one is
@@ -55,9 +58,13 @@ def build_payload(
     when = version.created_at
     url = article_url(site_base_url, version.article_id)
     is_new = version.change is ChangeKind.NEW
+    body = version.summary if is_new else (version.change_line or version.summary)
+    several = not is_new and covers is not None and covers > 1
+    if several:
+        body = f"Latest of {covers} updates: {body}"
     notification: dict[str, Any] = {
         "title": version.headline,
-        "body": version.summary if is_new else (version.change_line or version.summary),
+        "body": body,
         "navigate": url,
         "tag": article_tag(version.article_id),
         "timestamp": (when - _EPOCH) // timedelta(milliseconds=1),
@@ -84,5 +91,7 @@ def build_payload(
     }
     if not is_new and version.compared_with is not None:
         article["previous_version"] = version.compared_with
+    if several:
+        article["updates"] = covers
     payload = {"web_push": WEB_PUSH_MAGIC, "notification": notification, "article": article}
     return shrink_payload(payload, max_bytes)

@@ -92,8 +92,12 @@ def plan_fanout(
     site_base_url: str,
     ttls: PushTtls | None = None,
     look: SiteLook | None = None,
+    covers: int | None = None,
 ) -> list[PushJob]:
-    """One push job per shard of each of the version's audience topics (none for audience none)."""
+    """One push job per shard of each of the version's audience topics (none for audience none).
+
+    ``covers``: how many updates the push stands for (a cooldown window's release).
+    """
     if shards < 1:
         raise ValueError(f"shards must be at least 1, got {shards}")
     topics = audience_topics(version)
@@ -108,6 +112,7 @@ def plan_fanout(
             look=look,
             to_followers=topic.startswith(ARTICLE_TOPIC_PREFIX),
             urgency=urgency,
+            covers=covers,
         )
         jobs += [
             PushJob(

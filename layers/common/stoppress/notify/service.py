@@ -37,7 +37,12 @@ class JobQueue(Protocol):
 
 
 def notify_version(
-    version: Version, *, ledger: JobLedger, queue: JobQueue, settings: NotifySettings
+    version: Version,
+    *,
+    ledger: JobLedger,
+    queue: JobQueue,
+    settings: NotifySettings,
+    covers: int | None = None,
 ) -> int:
     """Plan the version's fan-out and enqueue every job not enqueued before; returns how many.
 
@@ -51,6 +56,8 @@ def notify_version(
     cannot cover is the process dying between a record and its enqueue (a
     Lambda timeout): that shard is then skipped, and the log line "push jobs
     recorded" with no matching "push jobs enqueued" shows which.
+
+    ``covers``: the push stands for that many updates held in a cooldown window.
     """
     jobs = plan_fanout(
         version,
@@ -60,6 +67,7 @@ def notify_version(
             high=settings.push_ttl_high, normal=settings.push_ttl_normal, low=settings.push_ttl_low
         ),
         look=SiteLook(icon=settings.site_icon_url or None, badge=settings.site_badge_url or None),
+        covers=covers,
     )
     enqueued = 0
     with ThreadPoolExecutor(max_workers=LEDGER_WORKERS) as pool:
