@@ -1,7 +1,7 @@
 """Whole-pipeline fan-out on the local stack: one upload, every subscriber pushed once.
 
     .venv/bin/python -m benchmarks.fanout [--subscribers 100000] [--latency-ms 20] [--shards 64]
-        [--followers 30 --followers-only 10]
+        [--followers 30 --followers-only 10] [--confirmed-days-ago 40]
 
 What it does, in order:
 
@@ -22,10 +22,15 @@ What it does, in order:
    ``--followers-only`` the audience overlaps (``all``, ``all`` and the story,
    the story alone), the story is first stored silently and the timed upload is
    an update marked ``Notify: all``, which every subscriber must get once;
+   with ``--confirmed-days-ago`` every subscriber was last confirmed that long
+   ago, so the push that reaches it may be due to confirm it again (after 30
+   days: ``stoppress.subscriptions.model.Expiry``), and a second new article is
+   then timed the same way, by which time nobody is due;
 5. reports upload→first and upload→last push (the simulator's accept times),
    jobs and shards, pushes per endpoint (duplicates and missing must be 0), the
    member Query pages the send path made and the time moto took to answer
-   them, and memory: the stack process's RSS growth while send invocations run
+   them, the writes to subscription and member items (renewed expiries) per
+   fan-out, and memory: the stack process's RSS growth while send invocations run
    (moto's work included), and then a clean figure, SendFunction's handler run
    in a fresh process on ONE job holding the whole audience (``--probe-members``,
    ``fanout_probe``), whose peak RSS is what Lambda reports as "Max Memory Used".
@@ -53,15 +58,17 @@ from pathlib import Path
 
 from benchmarks import moto_shortcuts
 from benchmarks.fanout_audience import seed_api, seed_direct
-from benchmarks.fanout_meters import QueryMeter, SendMeter, measured_stack
+from benchmarks.fanout_meters import QueryMeter, SendMeter, WriteMeter, measured_stack
 from benchmarks.fanout_probe import memory_probe
-from benchmarks.fanout_report import FanoutRun, print_table, result
+from benchmarks.fanout_report import FanoutPass, FanoutRun, print_table, result
 from benchmarks.push_service_process import PushServiceProcess
 from stoppress.contracts.keys import SUB_PK_PREFIX, TOPIC_PK_PREFIX
 
 RESULTS = Path(__file__).resolve().parent / "results" / "fanout.json"
 SAMPLE = "rail-strike-talks.txt"
 ARTICLE_KEY = "articles/fanout-benchmark-rail-strike.txt"
+# The second fan-out of an aged audience: another new story, to everyone.
+SECOND_ARTICLE_KEY = "articles/fanout-benchmark-rail-strike-second-day.txt"
 # The seeded partitions: subscriptions and topic members.
 SEEDED = (SUB_PK_PREFIX, TOPIC_PK_PREFIX)
 
@@ -118,6 +125,8 @@ def run(args: argparse.Namespace) -> FanoutRun:
         topic_shards=args.shards,
         env_overrides={"PUSH_SENDER_PROCESSES": "1"},
         fix_moto=not args.stock_moto,
+        # Nothing seeded expires during a run; a sweep would only scan the audience.
+        ttl_sweep_seconds=None,
     )
     state = stack.start()
     service = PushServiceProcess(
@@ -141,7 +150,7 @@ def run(args: argparse.Namespace) -> FanoutRun:
                 shortcuts.enter_context(moto_shortcuts.transaction_backups_sharing(SEEDED))
             topics_of = _overlapping_topics(args) if _overlapping(args) else None
             seed = seed_api if args.seed_api else seed_direct
-            seed_s = seed(state.table, infos, args.shards, topics_of)
+            seed_s = seed(state.table, infos, args.shards, topics_of, args.confirmed_days_ago)
             print(f"audience of {len(infos)} written in {seed_s:.1f} s", file=sys.stderr)
             t0 = time.perf_counter()
             stack.wait_idle(timeout=1800)
@@ -149,6 +158,8 @@ def run(args: argparse.Namespace) -> FanoutRun:
             print(f"stream drained in {settle_s:.1f} s", file=sys.stderr)
 
             queries.attach(clients.dynamodb())
+            writes = WriteMeter()
+            writes.attach(clients.dynamodb())
             meter.start()
             s3 = boto3.client(
                 "s3",
@@ -164,17 +175,31 @@ def run(args: argparse.Namespace) -> FanoutRun:
                 s3.put_object(Bucket=state.bucket, Key=ARTICLE_KEY, Body=b"Notify: none\n" + body)
                 stack.wait_idle(timeout=600)
                 body = b"Notify: all\n" + body.rstrip() + UPDATE_PARAGRAPH
-            uploaded_at = time.time()
-            s3.put_object(Bucket=state.bucket, Key=ARTICLE_KEY, Body=body)
-            deadline = time.monotonic() + args.timeout
-            delivered = 0
-            while time.monotonic() < deadline:
-                delivered = service.delivered()
-                if delivered >= args.subscribers:
-                    break
-                time.sleep(0.25)
-            stack.wait_idle(timeout=max(30.0, deadline - time.monotonic()))
-            done_at = time.time()
+
+            def timed(key: str, body: bytes, expected: int) -> FanoutPass:
+                """Upload, then wait until ``expected`` pushes in all were accepted."""
+                seconds, invocations, written = meter.seconds, meter.invocations, writes.calls
+                uploaded_at = time.time()
+                s3.put_object(Bucket=state.bucket, Key=key, Body=body)
+                deadline = time.monotonic() + args.timeout
+                while time.monotonic() < deadline and service.delivered() < expected:
+                    time.sleep(0.25)
+                stack.wait_idle(timeout=max(30.0, deadline - time.monotonic()))
+                return FanoutPass(
+                    uploaded_at=uploaded_at,
+                    done_at=time.time(),
+                    send_seconds=meter.seconds - seconds,
+                    send_invocations=meter.invocations - invocations,
+                    subscription_writes=writes.calls - written,
+                    last_push_at=service.report()["last_at"],
+                )
+
+            passes = [timed(ARTICLE_KEY, body, args.subscribers)]
+            first_report = service.report()
+            if args.confirmed_days_ago:
+                body = (SAMPLES / SAMPLE).read_bytes()
+                passes.append(timed(SECOND_ARTICLE_KEY, body, 2 * args.subscribers))
+            delivered = service.delivered()
             meter.stop()
             report = service.report()
             delivered_steps = [s for s in stack.steps if s.kind == "delivered"]
@@ -192,8 +217,10 @@ def run(args: argparse.Namespace) -> FanoutRun:
         browsers_s=browsers_s,
         seed_s=seed_s,
         settle_s=settle_s,
-        uploaded_at=uploaded_at,
-        done_at=done_at,
+        uploaded_at=passes[0].uploaded_at,
+        done_at=passes[0].done_at,
+        first_push_at=first_report["first_at"],
+        passes=passes,
         service=report,
         jobs=sum(int(s.details.get("jobs", 0)) for s in stack.steps if s.kind == "jobs"),
         delivery_counters=delivered_steps[-1].details if delivered_steps else {},
@@ -243,6 +270,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=0,
         help="percent of subscribers who follow the story and are not subscribed to all",
     )
+    parser.add_argument(
+        "--confirmed-days-ago",
+        type=float,
+        default=0.0,
+        help="every subscriber was last confirmed this many days ago (more than 30: the first "
+        "fan-out confirms each again); a second new article is then timed, nobody due",
+    )
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait")
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument(
@@ -253,6 +287,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "share one GIL, and at Python's 5 ms default each member page waits for it",
     )
     args = parser.parse_args(argv)
+    if args.confirmed_days_ago and _overlapping(args):
+        parser.error("--confirmed-days-ago times two new stories to everyone: not with followers")
     if args.switch_interval:
         sys.setswitchinterval(args.switch_interval)
     if args.shards is None:

@@ -3,7 +3,8 @@
 Each subscriber is a SUB item and a TOPIC member item per topic (``all``
 unless ``topics_of`` says otherwise), built by the store's own mapping
 functions (``subscription_to_item``, ``member_to_item``) and sharded with
-``keys.shard_of``.
+``keys.shard_of``. Each was last confirmed ``confirmed_days_ago`` days ago
+(its expiry set from then, as the store sets it; story follows made now).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from benchmarks.moto_shortcuts import moto_table, put_items, stream_set_aside
@@ -26,7 +27,10 @@ TopicsOf = Callable[[int], tuple[str, ...]]
 
 
 def subscription(
-    info: Mapping[str, Any], now: datetime, topics: tuple[str, ...] | None = None
+    info: Mapping[str, Any],
+    now: datetime,
+    topics: tuple[str, ...] | None = None,
+    confirmed_at: datetime | None = None,
 ) -> Subscription:
     """The subscription a browser's ``subscription_info()`` makes (to every article by default)."""
     from stoppress.contracts.keys import TOPIC_ALL, subscription_id
@@ -38,22 +42,37 @@ def subscription(
         p256dh=info["keys"]["p256dh"],
         auth=info["keys"]["auth"],
         topics=topics or (TOPIC_ALL,),
-        created_at=now,
-        updated_at=now,
+        created_at=confirmed_at or now,
+        updated_at=confirmed_at or now,
+        confirmed_at=confirmed_at or now,
     )
 
 
 def _items(
-    info: Mapping[str, Any], shards: int, now: datetime, topics: tuple[str, ...] | None = None
+    info: Mapping[str, Any],
+    shards: int,
+    now: datetime,
+    topics: tuple[str, ...] | None = None,
+    confirmed_days_ago: float = 0.0,
 ) -> list[dict[str, Any]]:
     """The SUB item and a member item per topic, as SubscriptionStore.put writes them."""
     from stoppress.contracts.keys import shard_of
+    from stoppress.subscriptions.model import Expiry, is_story_follow
     from stoppress.subscriptions.table import member_to_item, subscription_to_item
 
-    sub = subscription(info, now, topics)
+    expiry = Expiry()
+    confirmed = now - timedelta(days=confirmed_days_ago)
+    sub = subscription(info, now, topics, confirmed)
     shard = shard_of(sub.sub_id, shards)
-    return [subscription_to_item(sub, shard=shard)] + [
-        member_to_item(sub, topic, shard) for topic in sub.topics
+    until = expiry.subscription_until(confirmed)
+    return [subscription_to_item(sub, shard=shard, expires_at=until)] + [
+        member_to_item(
+            sub,
+            topic,
+            shard,
+            expires_at=expiry.follow_until(now) if is_story_follow(topic) else until,
+        )
+        for topic in sub.topics
     ]
 
 
@@ -62,6 +81,7 @@ def seed_api(
     infos: Sequence[Mapping[str, Any]],
     shards: int,
     topics_of: TopicsOf | None = None,
+    confirmed_days_ago: float = 0.0,
 ) -> float:
     """BatchWriteItem through the stack's AWS endpoint; returns seconds.
 
@@ -76,7 +96,8 @@ def seed_api(
         table = boto3.session.Session().resource("dynamodb").Table(table_name)
         with table.batch_writer() as batch:
             for n, info in chunk:
-                for item in _items(info, shards, now, topics_of(n) if topics_of else None):
+                topics = topics_of(n) if topics_of else None
+                for item in _items(info, shards, now, topics, confirmed_days_ago):
                     batch.put_item(Item=item)
 
     started = time.perf_counter()
@@ -92,6 +113,7 @@ def seed_direct(
     infos: Sequence[Mapping[str, Any]],
     shards: int,
     topics_of: TopicsOf | None = None,
+    confirmed_days_ago: float = 0.0,
 ) -> float:
     """The same items put into moto's table in this process, without stream records.
 
@@ -107,7 +129,9 @@ def seed_direct(
             (
                 item
                 for n, info in enumerate(infos)
-                for item in _items(info, shards, now, topics_of(n) if topics_of else None)
+                for item in _items(
+                    info, shards, now, topics_of(n) if topics_of else None, confirmed_days_ago
+                )
             ),
         )
     return time.perf_counter() - started

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from benchmarks.process_memory import rss_mb
-from stoppress.contracts.keys import TOPIC_PK_PREFIX
+from stoppress.contracts.keys import SUB_PK_PREFIX, TOPIC_PK_PREFIX
 
 if TYPE_CHECKING:
     from stoppress_dev.localstack import LocalStack
@@ -87,6 +87,27 @@ class QueryMeter:
             self.calls += 1
             self.items += len(parsed.get("Items", []))
             self.seconds += time.perf_counter() - self._local.started
+
+
+@dataclass
+class WriteMeter:
+    """UpdateItem calls on subscription and member items (SUB#, TOPIC#) by the handlers' client.
+
+    Every one costs a write unit, whether its condition held or not: what renewing
+    expiries (and keeping failure records) costs the send path.
+    """
+
+    calls: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def attach(self, client: Any) -> None:
+        client.meta.events.register("provide-client-params.dynamodb.UpdateItem", self._count)
+
+    def _count(self, params: Mapping[str, Any], **_: Any) -> None:
+        pk = str(params.get("Key", {}).get("pk", {}).get("S", ""))
+        if pk.startswith((SUB_PK_PREFIX, TOPIC_PK_PREFIX)):
+            with self._lock:
+                self.calls += 1
 
 
 def measured_stack(meter: SendMeter, **kwargs: Any) -> LocalStack:

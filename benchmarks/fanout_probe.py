@@ -67,13 +67,19 @@ def memory_probe(
     """
     from stoppress.contracts.jobs import PushJob
     from stoppress.contracts.keys import article_topic
+    from stoppress.subscriptions.model import Expiry
     from stoppress.subscriptions.table import member_to_item
 
     topic = article_topic(PROBE_ARTICLE)
     now = datetime.now(UTC)
+    # Followed a moment ago: no push is due to extend the follow, as in the fan-out.
+    until = Expiry().follow_until(now)
     put_items(
         moto_table(table_name),
-        (member_to_item(subscription(info, now), topic, 0) for info in infos[:members]),
+        (
+            member_to_item(subscription(info, now), topic, 0, expires_at=until)
+            for info in infos[:members]
+        ),
     )
     job = PushJob.from_message(record["body"])
     job = job.model_copy(update={"article_id": PROBE_ARTICLE, "topic": topic, "shard": 0})

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 class _MemoryMembers:
     """Pages of member items, mapped to recipients the way the table adapter does."""
 
-    def __init__(self, items: list[dict[str, str]]) -> None:
+    def __init__(self, items: list[dict[str, Any]]) -> None:
         self._items = sorted(items, key=lambda i: i["sub_id"])
         self.deleted: list[str] = []
         self.failed: list[str] = []
@@ -48,6 +48,12 @@ class _MemoryMembers:
 
     def record_success(self, sub_id: str, *, now: datetime) -> None:
         pass
+
+    def confirm(self, sub_id: str, *, now: datetime) -> bool:
+        return False
+
+    def extend_follow(self, sub_id: str, topic: str, shard: int, *, now: datetime) -> bool:
+        return False
 
 
 class _NoClaims:
@@ -116,12 +122,15 @@ def ours(
     from stoppress.webpush.headers import topic_header
     from stoppress.webpush.vapid import VapidAuthorizer
 
+    # Subscribers confirmed a moment ago, as most are: no success is due a write.
+    expires_at = int(time.time()) + 300 * 86_400
     items = [
         {
             "sub_id": subscription_id(info["endpoint"]),
             "endpoint": info["endpoint"],
             "p256dh": info["keys"]["p256dh"],
             "auth": info["keys"]["auth"],
+            "expires_at": expires_at,
         }
         for info in infos
     ]

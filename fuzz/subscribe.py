@@ -52,10 +52,10 @@ class MemoryStore:
     def get(self, sub_id: str) -> Subscription | None:
         return self.items.get(sub_id)
 
-    def put(self, subscription: Subscription) -> Subscription | None:
+    def put(self, subscription: Subscription) -> tuple[Subscription, Subscription | None]:
         previous = self.items.get(subscription.sub_id)
         self.items[subscription.sub_id] = subscription
-        return previous
+        return subscription, previous
 
     def delete(self, sub_id: str, *, if_auth: str | None = None) -> bool:
         return self.items.pop(sub_id, None) is not None

@@ -203,6 +203,8 @@ class HttpFront:
             "updated": _readable_time(article.get("updated")),
             # The sample file, before any upload, has no version yet.
             "version": f"Version {article['version']}" if article.get("version") else "",
+            # The snippet splits data-tags on commas, so a comma inside a name cannot stay.
+            "tags": ", ".join(str(t).replace(",", " ") for t in article.get("tags") or ()),
             "api_base": self.api_url,
         }
         for k, v in values.items():
@@ -227,6 +229,7 @@ def _sample_article(article_id: str) -> dict[str, Any] | None:
             "dateline": article.dateline,
             "body": article.body,
             "updated": article.updated_at.isoformat() if article.updated_at else "",
+            "tags": list(article.tags),
             "version": None,
         }
     return None

@@ -87,6 +87,23 @@ def stream_filter_patterns(function_logical_id: str, event_name: str) -> list[st
 # -- reading resources, functions and their event sources --------------------------------------
 
 
+def resource_ids(resource_type: str, path: Path = TEMPLATE_PATH) -> list[str]:
+    """The logical ids of the template's resources of one ``Type``, in template order."""
+    resources = load_template(path).get("Resources") or {}
+    return [k for k, r in resources.items() if (r or {}).get("Type") == resource_type]
+
+
+def logical_id_of(value: Any) -> str | None:
+    """The resource a ``!Ref`` or ``!GetAtt`` points at; None for anything else."""
+    if isinstance(value, dict) and len(value) == 1:
+        ((name, target),) = value.items()
+        if name == "Ref" and isinstance(target, str):
+            return target
+        if name == "Fn::GetAtt" and isinstance(target, list) and target:
+            return str(target[0])
+    return None
+
+
 def properties(logical_id: str, path: Path = TEMPLATE_PATH) -> dict[str, Any]:
     """A resource's ``Properties``; empty when the template does not declare the resource."""
     resources = load_template(path).get("Resources") or {}

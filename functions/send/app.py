@@ -27,6 +27,7 @@ from stoppress.send.model import HANDOFF_SECONDS, DeliveryReport, SendOptions, S
 from stoppress.send.parallel import send_in_parts
 from stoppress.send.runtime import authorizer, sender_runtime
 from stoppress.send.service import send_job
+from stoppress.subscriptions.model import Expiry
 from stoppress.subscriptions.table import SubscriptionStore
 
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -39,6 +40,14 @@ def _record_metrics(report: DeliveryReport) -> None:
     metrics.add_metric(name="PushesRetried", unit=MetricUnit.Count, value=report.retried)
     if report.retired:
         metrics.add_metric(name="SubscriptionsRetired", unit=MetricUnit.Count, value=report.retired)
+    # What expiry costs in writes: at most one per subscriber per confirm interval,
+    # one per follower per half a follow's life.
+    if report.confirmed:
+        metrics.add_metric(
+            name="SubscriptionsConfirmed", unit=MetricUnit.Count, value=report.confirmed
+        )
+    if report.extended:
+        metrics.add_metric(name="FollowsExtended", unit=MetricUnit.Count, value=report.extended)
     metrics.add_metric(
         name="FanoutDuration",
         unit=MetricUnit.Milliseconds,
@@ -63,7 +72,7 @@ def _send_part(
             job,
             client=runtime.client,
             vapid=authorizer(private_key, settings.vapid_subject),
-            members=SubscriptionStore(settings.table_name),
+            members=SubscriptionStore(settings.table_name, expiry=settings),
             claims=SendClaims(settings.table_name),
             queue=PushQueue(settings.push_queue_url),
             stats=DeliveryStats(settings.table_name),
@@ -74,6 +83,7 @@ def _send_part(
                 handoff_seconds=max(HANDOFF_SECONDS, 2 * settings.request_timeout),
                 retire_after_versions=settings.retire_after_versions,
                 retire_after=timedelta(hours=settings.retire_after_hours),
+                expiry=Expiry.from_settings(settings),
             ),
             part=part,
             time_left=time_left,
@@ -113,6 +123,9 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
             "failed": report.failed,
             "retried": report.retried,
             "retired": report.retired,
+            "confirmed": report.confirmed,
+            "extended": report.extended,
+            "lapsed": report.lapsed,
             "duplicate": report.duplicate,
             "continued": report.continued,
             "duration_ms": round(report.duration_seconds * 1000),

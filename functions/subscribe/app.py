@@ -1,11 +1,13 @@
 """SubscribeFunction: the browser-facing HTTP API (docs/design.md, "Contracts").
 
 GET /vapid-public-key, POST /subscriptions, DELETE /subscriptions (everything,
-or with ``topics`` only those). Errors are
+or with ``topics`` only those), POST /subscriptions/lookup (what a subscription
+follows; a POST so the auth secret stays out of URLs and access logs). Errors are
 ``{"error": {"code", "message"}}`` with a 4xx status (503 when a dependency
 is unavailable). Request bodies and key material are never logged.
 """
 
+from dataclasses import asdict
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response
@@ -26,6 +28,7 @@ from stoppress.core.errors import (
 from stoppress.core.observability import logger, metrics, tracer
 from stoppress.core.settings import SubscribeSettings, load_settings
 from stoppress.subscribe import service
+from stoppress.subscribe.follows_table import FollowsTable
 from stoppress.subscribe.http import (
     RequestError,
     describe,
@@ -35,10 +38,13 @@ from stoppress.subscribe.http import (
 )
 from stoppress.subscribe.requests import (
     ENDPOINT_SETTINGS,
+    LookupRequest,
     SubscribeRequest,
     UnsubscribeRequest,
 )
 from stoppress.subscriptions.table import SubscriptionStore
+
+LOOKUP_PATH = "/subscriptions/lookup"
 
 
 @warm.cached
@@ -49,7 +55,10 @@ def _api(settings: SubscribeSettings) -> APIGatewayHttpResolver:
         else None
     )
     app = APIGatewayHttpResolver(cors=cors)
-    store = SubscriptionStore(settings.table_name, topic_shards=settings.topic_shards)
+    store = SubscriptionStore(
+        settings.table_name, topic_shards=settings.topic_shards, expiry=settings
+    )
+    follows = FollowsTable(settings.table_name)
     context = {ENDPOINT_SETTINGS: settings}
 
     @app.get("/vapid-public-key")
@@ -74,6 +83,18 @@ def _api(settings: SubscribeSettings) -> APIGatewayHttpResolver:
             metrics.add_metric(name="SubscriptionsRemoved", unit=MetricUnit.Count, value=1)
         return Response(status_code=204)
 
+    @app.post(LOOKUP_PATH)
+    def lookup_subscription() -> Response:
+        request = LookupRequest.model_validate(request_json(app), context=context)
+        following = service.lookup(request, follows, store)
+        metrics.add_metric(name="SubscriptionLookups", unit=MetricUnit.Count, value=1)
+        body = {
+            "topics": list(following.topics),
+            "follows": [asdict(follow) for follow in following.follows],
+        }
+        # One reader's follows: no cache on the way may keep them.
+        return json_response(200, body, {"Cache-Control": "no-store"})
+
     @app.exception_handler(RequestError)
     def on_requesterror_response(e: RequestError) -> Response:
         return error_response(e.status, e.code, e.message)
@@ -88,7 +109,10 @@ def _api(settings: SubscribeSettings) -> APIGatewayHttpResolver:
 
     @app.exception_handler(ForbiddenError)
     def on_forbidden(_: ForbiddenError) -> Response:
-        metrics.add_metric(name="UnsubscribesRefused", unit=MetricUnit.Count, value=1)
+        refused = (
+            "LookupsRefused" if app.current_event.path == LOOKUP_PATH else "UnsubscribesRefused"
+        )
+        metrics.add_metric(name=refused, unit=MetricUnit.Count, value=1)
         return error_response(403, "forbidden", service.NOT_YOURS)
 
     @app.exception_handler(TransientError)

@@ -52,6 +52,10 @@ class FakeMembers:
     failures: list[tuple[str, str]] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)
     streaks: dict[str, tuple[FailureStreak, str]] = field(default_factory=dict)
+    confirmed: list[str] = field(default_factory=list)
+    extended: list[tuple[str, str, int]] = field(default_factory=list)
+    # Raised by confirm and extend_follow, as a throttled or refused table would.
+    renew_error: Exception | None = None
 
     def members(
         self, topic: str, shard: int, *, page_size: int, start_after: str | None = None
@@ -82,6 +86,18 @@ class FakeMembers:
     def record_success(self, sub_id: str, *, now: datetime) -> None:
         self.recovered.append(sub_id)
         self.streaks.pop(sub_id, None)
+
+    def confirm(self, sub_id: str, *, now: datetime) -> bool:
+        if self.renew_error is not None:
+            raise self.renew_error
+        self.confirmed.append(sub_id)
+        return True
+
+    def extend_follow(self, sub_id: str, topic: str, shard: int, *, now: datetime) -> bool:
+        if self.renew_error is not None:
+            raise self.renew_error
+        self.extended.append((sub_id, topic, shard))
+        return True
 
 
 @dataclass

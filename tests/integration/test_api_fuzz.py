@@ -28,6 +28,7 @@ from schemathesis.specs.openapi.checks import (
 from functions.subscribe.app import lambda_handler
 from stoppress.subscribe.http import declares_json
 from stoppress.subscribe.requests import (
+    LookupRequest,
     PushSubscriptionJSON,
     SubscribeRequest,
     UnsubscribeRequest,
@@ -69,6 +70,7 @@ def test_the_description_covers_exactly_the_deployed_routes() -> None:
     [
         ("SubscribeRequest", SubscribeRequest),
         ("UnsubscribeRequest", UnsubscribeRequest),
+        ("LookupRequest", LookupRequest),
         ("PushSubscription", PushSubscriptionJSON),
     ],
 )

@@ -156,7 +156,7 @@ def test_a_success_ends_the_streak_and_healthy_pushes_write_nothing(
     item = sub_item(table, flaky_id)
     assert item is not None
     assert item["failure_count"] == {"N": "0"}
-    assert "last_success_at" in item
+    assert "confirmed_at" in item
     assert "failing_since" not in item
     assert all("failing" not in m for m in member_items(table, flaky_id))
     assert len(flaky.deliveries) == 1

@@ -7,7 +7,14 @@ import urllib.parse
 
 import pytest
 
-from stoppress.contracts.keys import SUB_SK, article_pk, subscription_pk, version_sk
+from stoppress.contracts.keys import (
+    SUB_SK,
+    article_pk,
+    subscription_id,
+    subscription_pk,
+    version_sk,
+)
+from stoppress.webpush.endpoints import canonical_endpoint
 from stoppress_dev.localstack.lifecycle import DEFAULT_NAME
 from stoppress_dev.samcheck.events import load_events
 from stoppress_dev.samlocal.invoke import event_time, template_plan
@@ -56,6 +63,12 @@ def test_every_event_file_runs_and_in_an_order_that_works():
     files = [name for _, name in plan]
     assert files.index("s3-put.json") < files.index("s3-put-update.json")
     assert files.index("api-subscribe.json") < files.index("api-unsubscribe.json")
+    # The lookup lists what the subscription follows while there is one.
+    assert (
+        files.index("api-subscribe.json")
+        < files.index("api-subscriptions-lookup.json")
+        < files.index("api-unsubscribe.json")
+    )
 
 
 def test_event_time_reads_each_source():
@@ -113,7 +126,7 @@ def test_a_stored_version_passes_only_when_it_is_in_the_table():
 )
 def test_a_failed_answer_fails_whatever_the_table_says(payload):
     event = _events()["sqs-push-job.json"]
-    assert not judge("SQS", event, payload, {}, {}, vapid_public_key="k").ok
+    assert not judge("SQS:PushJobsQueue", event, payload, {}, {}, vapid_public_key="k").ok
 
 
 def test_a_rejected_upload_fails():
@@ -132,8 +145,30 @@ def test_stream_and_push_job_events_need_their_writes():
     job = events["sqs-push-job.json"]
     body = json.loads(job["Records"][0]["body"])
     claim = {(article_pk(body["article_id"]), f"SEND#{body['version']:06d}#x"): {}}
-    assert judge("SQS", job, answer, {}, claim, vapid_public_key="k").ok
-    assert not judge("SQS", job, answer, {}, {}, vapid_public_key="k").ok
+    assert judge("SQS:PushJobsQueue", job, answer, {}, claim, vapid_public_key="k").ok
+    assert not judge("SQS:PushJobsQueue", job, answer, {}, {}, vapid_public_key="k").ok
+
+
+def test_a_window_event_needs_what_was_held_released():
+    window = _events()["sqs-cooldown-window.json"]
+    gate = (article_pk("nato-resumes-contacts"), "COOLDOWN")
+    answer = {"batchItemFailures": []}
+    assert judge("SQS:CooldownQueue", window, answer, {}, {}, vapid_public_key="k").ok
+    held = {gate: {"held_version": 3, "pushed_version": 2}}
+    released = {
+        gate: {"held_version": 0, "pushed_version": 3},
+        (article_pk("nato-resumes-contacts"), "JOB#000003#article:nato-resumes-contacts#0"): {},
+    }
+    assert judge("SQS:CooldownQueue", window, answer, held, released, vapid_public_key="k").ok
+    assert not judge("SQS:CooldownQueue", window, answer, held, held, vapid_public_key="k").ok
+
+
+def test_queue_events_go_to_the_function_that_reads_that_queue():
+    plan = {(i.function, i.event_file) for i in template_plan()}
+    assert ("SendFunction", "sqs-push-job.json") in plan
+    assert ("NotifyFunction", "sqs-cooldown-window.json") in plan
+    assert ("NotifyFunction", "sqs-push-job.json") not in plan
+    assert ("SendFunction", "sqs-cooldown-window.json") not in plan
 
 
 def test_subscribe_events_need_the_subscription_stored_then_removed():
@@ -155,3 +190,30 @@ def test_subscribe_events_need_the_subscription_stored_then_removed():
     vapid = events["api-get-vapid-public-key.json"]
     assert judge("HttpApi", vapid, key, {}, {}, vapid_public_key="k").ok
     assert not judge("HttpApi", vapid, key, {}, {}, vapid_public_key="other").ok
+
+
+def test_a_lookup_needs_the_subscription_and_lists_only_its_topics():
+    events = _events()
+    lookup = events["api-subscriptions-lookup.json"]
+    sub_id = subscription_id(canonical_endpoint(json.loads(lookup["body"])["endpoint"]))
+    topics = ["all", "article:nato-resumes-contacts"]
+    stored = {(subscription_pk(sub_id), SUB_SK): {"topics": topics}}
+    story = {
+        "topic": "article:nato-resumes-contacts",
+        "kind": "story",
+        "article_id": "nato-resumes-contacts",
+        "headline": "NATO Will Resume Top-Level Contacts",
+    }
+
+    def answer(status: int, body: object) -> dict:
+        return {"statusCode": status, "body": json.dumps(body)}
+
+    listed = answer(200, {"topics": topics, "follows": [story]})
+    verdict = judge("HttpApi", lookup, listed, stored, stored, vapid_public_key="k")
+    assert verdict.ok, verdict.problems
+    assert "NATO Will Resume Top-Level Contacts" in verdict.summary
+    assert not judge("HttpApi", lookup, listed, {}, {}, vapid_public_key="k").ok
+    strange = answer(200, {"topics": ["tag:elsewhere"], "follows": []})
+    assert not judge("HttpApi", lookup, strange, stored, stored, vapid_public_key="k").ok
+    refused = answer(403, {"error": {"code": "forbidden", "message": "no"}})
+    assert not judge("HttpApi", lookup, refused, stored, stored, vapid_public_key="k").ok

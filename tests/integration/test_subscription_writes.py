@@ -34,12 +34,12 @@ def test_a_new_subscription_is_one_request_and_a_replacement_keeps_its_history(
     client = clients.dynamodb()
     client.meta.events.register("before-call.dynamodb", count)
     try:
-        assert store.put(subscription(T0)) is None
+        assert store.put(subscription(T0))[1] is None
         assert calls == ["TransactWriteItems"]
 
         calls.clear()
         later = T0 + timedelta(days=3)
-        previous = store.put(subscription(later, ("all", "article:a")))
+        _, previous = store.put(subscription(later, ("all", "article:a")))
         # The unread write is refused, then the current item is read and replaced.
         assert calls == ["TransactWriteItems", "GetItem", "TransactWriteItems"]
     finally:

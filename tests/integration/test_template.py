@@ -53,6 +53,8 @@ CONTRACT_ENV = {
     "UPDATE_COOLDOWN_SECONDS",
     "COOLDOWN_QUEUE_URL",
     "RETIRE_AFTER_FAILING_HOURS",
+    "FOLLOW_EXPIRY_DAYS",
+    "SUBSCRIPTION_EXPIRY_DAYS",
     "INLINE_BODY_LIMIT",
     "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_METRICS_NAMESPACE",
@@ -79,10 +81,13 @@ TABLE_ACCESS: dict[str, dict[str, set[str]]] = {
         "dynamodb:GetItem": {ARTICLES},
         "dynamodb:PutItem": {ARTICLES, REJECTIONS},
     },
-    # SubscriptionStore: get, put (Puts and Deletes), delete (Deletes).
+    # SubscriptionStore: get, put (Puts, Updates, Deletes), delete (Deletes); FollowsTable:
+    # the SUB item, then memberships and story heads in batches.
     "SubscribeFunction": {
         "dynamodb:GetItem": {SUBSCRIPTIONS},
+        "dynamodb:BatchGetItem": {TOPICS, ARTICLES},
         "dynamodb:PutItem": {SUBSCRIPTIONS, TOPICS},
+        "dynamodb:UpdateItem": {SUBSCRIPTIONS, TOPICS},
         "dynamodb:DeleteItem": {SUBSCRIPTIONS, TOPICS},
     },
     # JobLedgerTable: record, erase; CooldownGateTable: read, write, version. The stream
@@ -93,7 +98,8 @@ TABLE_ACCESS: dict[str, dict[str, set[str]]] = {
         "dynamodb:DeleteItem": {ARTICLES},
     },
     # SendClaims and DeliveryStats.add in the article's partition; SubscriptionStore.members,
-    # .delete for gone subscriptions, .record_failed_version and .record_success.
+    # .delete for gone subscriptions, .record_failed_version, .record_success, .confirm
+    # and .extend_follow.
     "SendFunction": {
         "dynamodb:GetItem": {ARTICLES, SUBSCRIPTIONS},
         "dynamodb:Query": {TOPICS},
@@ -455,6 +461,7 @@ def test_subscribe_routes_are_the_contract_routes(resources: dict[str, Any]) -> 
         "GetVapidPublicKey": ("GET", "/vapid-public-key"),
         "Subscribe": ("POST", "/subscriptions"),
         "Unsubscribe": ("DELETE", "/subscriptions"),
+        "LookupSubscription": ("POST", "/subscriptions/lookup"),
     }
     cors = _props(resources, "HttpApi")["CorsConfiguration"]
     assert cors["AllowOrigins"] == [{"Ref": "SiteOrigin"}]

@@ -15,6 +15,7 @@ from stoppress.subscribe.requests import (
     ENDPOINT_SETTINGS,
     MAX_REQUEST_TOPICS,
     MAX_TOPICS,
+    LookupRequest,
     SubscribeRequest,
     UnsubscribeRequest,
     kept_topics,
@@ -102,6 +103,8 @@ def test_keys_that_are_missing_are_refused() -> None:
         ["all", "article:nato-resumes-contacts"],
         ["article:2024-budget"],
         ["article:a"],
+        ["tag:city-hall", "all", "article:a"],
+        ["tag:a", "tag:" + "x" * 60, "tag:9-to-5"],
     ],
 )
 def test_known_topic_forms_are_accepted(topics: list[str]) -> None:
@@ -122,6 +125,15 @@ def test_known_topic_forms_are_accepted(topics: list[str]) -> None:
         ["article:x#1"],
         ["TOPIC#all#0"],
         ["article:" + "a" * 121],
+        ["tag:"],
+        ["tag:City-Hall"],
+        ["tag:city hall"],
+        ["tag:-city"],
+        ["tag:city-"],
+        ["tag:" + "x" * 61],
+        ["tag:économie"],
+        ["tag:a#1"],
+        ["section:politics"],
         [1],
         "all",
         [f"article:s{i}" for i in range(MAX_REQUEST_TOPICS + 1)],
@@ -193,3 +205,50 @@ def test_one_more_story_follow_lets_the_oldest_go() -> None:
 
 def test_topics_within_the_limit_are_kept_as_given() -> None:
     assert kept_topics(["article:a", "all"]) == ("article:a", "all")
+
+
+def test_section_follows_count_toward_the_limit_and_story_follows_give_way_to_them() -> None:
+    sections = [f"tag:section-{i}" for i in range(MAX_TOPICS - 2)]
+    stories = ["article:old", "article:new"]
+    request = SubscribeRequest.model_validate(body(topics=["all", *stories, *sections]))
+    assert kept_topics(request.topics) == ("all", "article:new", *sections)
+
+
+def test_more_lasting_topics_than_the_limit_is_refused_with_a_reason() -> None:
+    sections = [f"tag:section-{i}" for i in range(MAX_TOPICS)]
+    at_limit = SubscribeRequest.model_validate(body(topics=[*sections, "article:a"]))
+    assert kept_topics(at_limit.topics) == tuple(sections)
+    with pytest.raises(ValidationError) as caught:
+        SubscribeRequest.model_validate(body(topics=["all", *sections]))
+    assert error_fields(caught) == {"topics"}
+    message = caught.value.errors()[0]["msg"]
+    assert "at most 20 topics that are not story follows" in message
+    assert "21 were named" in message
+
+
+def test_repeated_section_follows_count_once() -> None:
+    sections = [f"tag:section-{i}" for i in range(MAX_TOPICS)]
+    request = SubscribeRequest.model_validate(body(topics=[*sections, *sections]))
+    assert request.topics == sections
+
+
+def test_unfollowing_a_section_is_a_known_topic_form() -> None:
+    secret = base64url.encode(os.urandom(16))
+    request = UnsubscribeRequest.model_validate(
+        {"endpoint": ENDPOINT, "auth": secret, "topics": ["tag:city-hall"]}
+    )
+    assert request.topics == ["tag:city-hall"]
+
+
+def test_a_lookup_needs_the_endpoint_and_a_16_byte_secret() -> None:
+    secret = os.urandom(16)
+    request = LookupRequest.model_validate({"endpoint": ENDPOINT, "auth": padded(secret)})
+    assert request.auth == base64url.encode(secret)
+    for bad in (
+        {"endpoint": ENDPOINT},
+        {"auth": base64url.encode(secret)},
+        {"endpoint": ENDPOINT, "auth": base64url.encode(secret[:8])},
+        {"endpoint": "", "auth": base64url.encode(secret)},
+    ):
+        with pytest.raises(ValidationError):
+            LookupRequest.model_validate(bad)

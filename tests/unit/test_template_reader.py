@@ -168,6 +168,8 @@ def test_resolve_against_values_in_the_real_template() -> None:
                 "ALLOWED_PUSH_HOSTS": ALLOWED_HOSTS,
                 "ALLOW_LOOPBACK_PUSH_ENDPOINTS": "false",
                 "TOPIC_SHARDS": "64",
+                "FOLLOW_EXPIRY_DAYS": "14",
+                "SUBSCRIPTION_EXPIRY_DAYS": "300",
             },
         ),
         # SITE_BASE_URL refers to a parameter without a default: left for the caller.
@@ -198,6 +200,8 @@ def test_resolve_against_values_in_the_real_template() -> None:
                 "PUSH_MAX_ATTEMPTS": "5",
                 "RETIRE_AFTER_FAILED_VERSIONS": "5",
                 "RETIRE_AFTER_FAILING_HOURS": "72",
+                "FOLLOW_EXPIRY_DAYS": "14",
+                "SUBSCRIPTION_EXPIRY_DAYS": "300",
             },
         ),
     ],
@@ -226,6 +230,7 @@ def test_api_routes() -> None:
         ("GET", "/vapid-public-key"),
         ("POST", "/subscriptions"),
         ("DELETE", "/subscriptions"),
+        ("POST", "/subscriptions/lookup"),
     ]
     assert tpl.api_routes("SendFunction") == []
 
@@ -283,7 +288,12 @@ def test_functions_in_template_order_with_their_settings_resolved() -> None:
         declared(
             "SubscribeFunction",
             10,
-            {"GetVapidPublicKey": "HttpApi", "Subscribe": "HttpApi", "Unsubscribe": "HttpApi"},
+            {
+                "GetVapidPublicKey": "HttpApi",
+                "Subscribe": "HttpApi",
+                "Unsubscribe": "HttpApi",
+                "LookupSubscription": "HttpApi",
+            },
         ),
         declared("NotifyFunction", 60, {"VersionStream": "DynamoDB", "CooldownWindows": "SQS"}),
         # MemorySize: !Ref SendMemorySize, at the parameter's default.

@@ -28,7 +28,9 @@ Modules, one per job: ``resources`` (what the template declares, made locally),
 ``handlers`` (invoking a function as Lambda does), ``uploads``, ``stream`` and
 ``push_jobs`` (the three event sources, on the shared ``sources``), ``items``
 and ``progress`` (reading the table back, pipeline steps, waiting for idle),
-``lifecycle`` (``LocalStack`` itself and the state file).
+``lifecycle`` (``LocalStack`` itself and the state file), ``ttl`` (the table's TTL,
+which moto lacks: expired items are deleted every few seconds, or at
+``stack.expire_items(at=...)``).
 """
 
 from stoppress_dev.localstack.lifecycle import (

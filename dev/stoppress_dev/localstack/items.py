@@ -131,4 +131,6 @@ class TableItems:
             "body": item.get("body") or item.get("summary"),
             "updated": item.get("article_updated_at") or item.get("created_at"),
             "version": number,
+            # The page's "Follow <section>" buttons.
+            "tags": list(item.get("tags") or ()),
         }

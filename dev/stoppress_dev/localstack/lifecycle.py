@@ -9,6 +9,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
@@ -25,6 +26,7 @@ from stoppress_dev.localstack.progress import PipelineStep, Progress
 from stoppress_dev.localstack.push_jobs import PushJobs
 from stoppress_dev.localstack.sources import EventSource, Wiring
 from stoppress_dev.localstack.stream import VersionStream
+from stoppress_dev.localstack.ttl import SWEEP_SECONDS, TtlSweeper
 from stoppress_dev.localstack.uploads import UploadEvents
 from stoppress_dev.localstack.windows import CooldownWindows
 
@@ -89,6 +91,8 @@ class LocalStack:
         on_step: Callable[[PipelineStep], None] | None = None,
         env_overrides: Mapping[str, str] | None = None,
         fix_moto: bool = True,
+        ttl_clock: Callable[[], float] = time.time,
+        ttl_sweep_seconds: float | None = SWEEP_SECONDS,
     ) -> None:
         self.aws_port = aws_port
         # 0.0.0.0 lets `sam local invoke` reach moto from Docker (host.docker.internal);
@@ -104,6 +108,11 @@ class LocalStack:
         self.env_overrides = dict(env_overrides or {})
         # moto_fixes: off only to measure or show what stock moto does.
         self.fix_moto = fix_moto
+        # What the TTL sweeper takes for now (tests move it days ahead), and how often
+        # it sweeps (None: only when ``expire_items`` is called).
+        self.ttl_clock = ttl_clock
+        self.ttl_sweep_seconds = ttl_sweep_seconds
+        self._sweeper: TtlSweeper | None = None
         self.table_name = name
         self.bucket_name = f"{name}-articles"
         self.push_queue_name = f"{name}-push-jobs"
@@ -217,6 +226,7 @@ class LocalStack:
             self._release_moto_fixes = None
         self._restore_process()
         self._running = None
+        self._sweeper = None
         self._state = None
 
     # -- what callers use while it runs -------------------------------------------------------
@@ -236,6 +246,13 @@ class LocalStack:
     def wait_idle(self, timeout: float = 30.0) -> None:
         """Block until uploads, stream records and push jobs are handled; TimeoutError if not."""
         self._run().progress.wait_idle(timeout)
+
+    def expire_items(self, at: float | None = None) -> int:
+        """Delete what the table's TTL has expired by ``at`` (the TTL clock's now); how many."""
+        self._run()
+        if self._sweeper is None:
+            raise RuntimeError("the local stack is not running")
+        return self._sweeper.sweep(self.ttl_clock() if at is None else at)
 
     def version_item(self, article_id: str, number: int) -> dict[str, Any] | None:
         return self._run().items.version_item(article_id, number)
@@ -369,6 +386,11 @@ class LocalStack:
             t = threading.Thread(target=source.run, name=f"stack-{source.name}", daemon=True)
             self._threads.append(t)
             t.start()
+        # Not watched: it tidies the table up, and wait_idle must not wait for its sweeps.
+        self._sweeper = TtlSweeper(wiring, clock=self.ttl_clock, every=self.ttl_sweep_seconds)
+        t = threading.Thread(target=self._sweeper.run, name="stack-ttl", daemon=True)
+        self._threads.append(t)
+        t.start()
 
 
 @contextlib.contextmanager

@@ -51,6 +51,7 @@ DEFAULT_ROUTES = (
     ("GET", "/vapid-public-key"),
     ("POST", "/subscriptions"),
     ("DELETE", "/subscriptions"),
+    ("POST", "/subscriptions/lookup"),
 )
 DEFAULT_MAX_RECEIVE_COUNT = 5
 

@@ -24,9 +24,16 @@ def event_source(event: Mapping[str, Any]) -> str | None:
         return "S3"
     records = event.get("Records")
     if isinstance(records, list) and records and isinstance(records[0], dict):
-        return {"aws:s3": "S3", "aws:dynamodb": "DynamoDB", "aws:sqs": "SQS"}.get(
-            records[0].get("eventSource") or records[0].get("EventSource", "")
+        first = records[0]
+        source = {"aws:s3": "S3", "aws:dynamodb": "DynamoDB", "aws:sqs": "SQS"}.get(
+            first.get("eventSource") or first.get("EventSource", "")
         )
+        if source == "SQS":
+            # Which queue: its name (the ARN's last part) holds the template's logical id.
+            name = str(first.get("eventSourceARN", "")).rsplit(":", 1)[-1]
+            queues = [q for q in tpl.resource_ids("AWS::SQS::Queue") if q in name]
+            return f"SQS:{max(queues, key=len)}" if queues else source
+        return source
     if event.get("version") == "2.0" and "routeKey" in event:
         return "HttpApi"
     return None

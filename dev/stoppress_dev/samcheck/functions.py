@@ -60,7 +60,14 @@ class Function:
 
     @property
     def event_types(self) -> frozenset[str]:
-        return frozenset(self.events.values())
+        """Each event source's ``Type``; an SQS source also as ``SQS:<queue logical id>``,
+        as ``event_source`` tells queues apart (notify and send both take SQS events)."""
+        types = set(self.events.values())
+        for name, kind in self.events.items():
+            if kind == "SQS":
+                queue = tpl.event_properties(self.logical_id, name).get("Queue")
+                types.add(f"SQS:{tpl.logical_id_of(queue)}")
+        return frozenset(types)
 
     def layer_dirs(self) -> list[Path]:
         """The built ``python/`` directories of this function's layers, in template order."""

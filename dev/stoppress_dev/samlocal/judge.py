@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from stoppress.contracts.keys import (
+    COOLDOWN_SK,
     SUB_SK,
     article_pk,
     job_ledger_prefix,
@@ -131,6 +132,25 @@ def _judge_sqs(event: Mapping[str, Any], before: Table, after: Table) -> Verdict
     return Verdict("; ".join(done), tuple(problems))
 
 
+def _judge_window(event: Mapping[str, Any], before: Table, after: Table) -> Verdict:
+    """A cooldown window's message: what the story's gate held is released (or nothing was)."""
+    done, problems = [], []
+    for record in event["Records"]:
+        article_id = json.loads(record["body"])["article_id"]
+        key = (article_pk(article_id), COOLDOWN_SK)
+        held = int((before.get(key) or {}).get("held_version") or 0)
+        if not held:
+            done.append(f"{article_id}: window closed, nothing held")
+            continue
+        gate = after.get(key) or {}
+        jobs = _added(before, after, article_pk(article_id), job_ledger_prefix(held))
+        if int(gate.get("pushed_version") or 0) < held or not jobs:
+            problems.append(f"{article_id}: held v{held} not released")
+        else:
+            done.append(f"{article_id}: held v{held} released, {len(jobs)} push jobs")
+    return Verdict("; ".join(done), tuple(problems))
+
+
 def _judge_api(
     event: Mapping[str, Any], payload: Any, before: Table, after: Table, vapid_public_key: str
 ) -> Verdict:
@@ -150,6 +170,8 @@ def _judge_api(
         if status != 201 or key is None or key not in after:
             return Verdict("", (f"{route}: {status}, no subscription stored",))
         return Verdict(f"201, subscription {key[0]} stored, topics {after[key].get('topics')}")
+    if route == "POST /subscriptions/lookup":
+        return _judge_lookup(route, status, body, request, after)
     if route == "DELETE /subscriptions":
         endpoint = canonical_endpoint(request["endpoint"])
         key = (subscription_pk(subscription_id(endpoint)), SUB_SK)
@@ -157,6 +179,23 @@ def _judge_api(
             return Verdict("", (f"{route}: {status}, {key[0]} not removed",))
         return Verdict(f"204, subscription {key[0]} removed")
     return Verdict(f"{status}")
+
+
+def _judge_lookup(route: str, status: Any, body: Any, request: Any, after: Table) -> Verdict:
+    """200 with what the stored subscription follows: no topic it does not have."""
+    endpoint = canonical_endpoint(request["endpoint"])
+    key = (subscription_pk(subscription_id(endpoint)), SUB_SK)
+    stored = after.get(key)
+    if status != 200 or stored is None or not isinstance(body, dict):
+        return Verdict("", (f"{route}: {status}, no follows of {key[0]} listed",))
+    topics, follows = body.get("topics"), body.get("follows")
+    if not isinstance(topics, list) or not isinstance(follows, list):
+        return Verdict("", (f"{route}: an answer without topics and follows",))
+    strange = [t for t in topics if t not in (stored.get("topics") or ())]
+    if strange:
+        return Verdict("", (f"{route}: topics {key[0]} does not have: {strange}",))
+    listed = [f"{f.get('topic')} ({f.get('headline') or f.get('tag')})" for f in follows]
+    return Verdict(f"200, {key[0]} follows {', '.join(listed) or 'nothing but all'}")
 
 
 def judge(
@@ -176,7 +215,9 @@ def judge(
         return _judge_s3(event, payload, before, after)
     if source == "DynamoDB":
         return _judge_stream(event, before, after)
-    if source == "SQS":
+    if source == "SQS:CooldownQueue":
+        return _judge_window(event, before, after)
+    if source.startswith("SQS"):
         return _judge_sqs(event, before, after)
     if source == "HttpApi":
         return _judge_api(event, payload, before, after, vapid_public_key)

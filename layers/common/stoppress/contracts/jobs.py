@@ -32,6 +32,10 @@ class Recipient(BaseModel):
     # The subscription's topics, on members of topics other than "all": a version
     # sent to several topics reaches it from the first of them it is in (``PushJob.audience``).
     topics: tuple[str, ...] | None = None
+    # The member item's expiry (epoch seconds; the table's TTL): a success renews it
+    # when it is due, and a member past it is as good as deleted. Absent from jobs
+    # queued before members carried it, and from members that have none.
+    expires_at: int | None = None
 
 
 class PushJob(BaseModel):

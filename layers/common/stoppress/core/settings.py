@@ -53,6 +53,18 @@ class _TopicShards(_Settings):
     topic_shards: int = Field(alias="TOPIC_SHARDS", default=64, ge=1, le=1000)
 
 
+class ExpirySettings(_Settings):
+    """How long a story follow lasts without a push, and a subscription without a confirmation.
+
+    Days, fractions allowed: the local stack and tests run them in seconds.
+    """
+
+    follow_expiry_days: float = Field(alias="FOLLOW_EXPIRY_DAYS", default=14, gt=0, le=365)
+    subscription_expiry_days: float = Field(
+        alias="SUBSCRIPTION_EXPIRY_DAYS", default=300, gt=0, le=3650
+    )
+
+
 class PushEndpointSettings(_Settings):
     allowed_push_hosts: HostList = Field(alias="ALLOWED_PUSH_HOSTS", default=DEFAULT_PUSH_HOSTS)
     # Loopback push services exist only on a developer's machine.
@@ -66,7 +78,7 @@ class IngestSettings(_Table):
     inline_body_limit: int = Field(alias="INLINE_BODY_LIMIT", default=100_000, gt=0)
 
 
-class SubscribeSettings(PushEndpointSettings, _Table, _TopicShards):
+class SubscribeSettings(PushEndpointSettings, _Table, _TopicShards, ExpirySettings):
     vapid_public_key_parameter: str = Field(alias="VAPID_PUBLIC_KEY_PARAMETER", min_length=1)
     # The site allowed to call the API from a browser; unset means no CORS headers.
     site_origin: str | None = Field(alias="SITE_ORIGIN", default=None, pattern=r"^https?://")
@@ -91,7 +103,7 @@ class NotifySettings(_Table, _PushQueue, _TopicShards):
     cooldown_queue_url: str = Field(alias="COOLDOWN_QUEUE_URL", min_length=1)
 
 
-class SendSettings(PushEndpointSettings, _Table, _PushQueue):
+class SendSettings(PushEndpointSettings, _Table, _PushQueue, ExpirySettings):
     vapid_private_key_parameter: str = Field(alias="VAPID_PRIVATE_KEY_PARAMETER", min_length=1)
     vapid_subject: str = Field(alias="VAPID_SUBJECT", pattern=r"^(mailto:|https://)")
     max_in_flight: int = Field(alias="PUSH_MAX_IN_FLIGHT", default=128, ge=1, le=2048)

@@ -30,6 +30,7 @@ from stoppress.send.model import (
     StatsSink,
 )
 from stoppress.send.retries import parse_retry_after, retry_delay
+from stoppress.subscriptions.model import is_story_follow
 from stoppress.webpush.encryption import encrypt
 from stoppress.webpush.endpoints import validate_endpoint
 from stoppress.webpush.vapid import VapidAuthorizer, origin_of
@@ -62,12 +63,15 @@ class _Pending:
     failed_ids: list[str] = field(default_factory=list)
     # Marked failing, and reached this time.
     recovered_ids: list[str] = field(default_factory=list)
+    # Reached, and their member's expiry is due to be pushed back (``Expiry``).
+    renew_ids: list[str] = field(default_factory=list)
     retry: list[Recipient] = field(default_factory=list)
     retry_after: int = 0
 
     def clear(self) -> None:
         self.sent = self.expired = self.failed = self.retry_after = 0
         self.expired_ids, self.failed_ids, self.recovered_ids, self.retry = [], [], [], []
+        self.renew_ids = []
 
 
 def _recipient_pages(
@@ -139,6 +143,7 @@ class JobRun:
             else frozenset()
         )
         self.covered = 0
+        self._story = is_story_follow(job.topic)
         self._shrunk: bytes | None = None
         self._shrunk_known = False
         self._base_headers = {
@@ -165,6 +170,9 @@ class JobRun:
         self.retried = 0
         self.retry_jobs = 0
         self.retired = 0
+        self.confirmed = 0
+        self.extended = 0
+        self.lapsed = 0
         self.other_statuses: dict[str, int] = {}
 
     # -- the pass ------------------------------------------------------------------
@@ -270,6 +278,11 @@ class JobRun:
         if self._earlier and recipient.topics and not self._earlier.isdisjoint(recipient.topics):
             self.covered += 1  # hears this version from an earlier topic's job
             return
+        now = time.time()
+        if recipient.expires_at is not None and recipient.expires_at <= now:
+            # Expired: the TTL deletes it later (up to two days late), but it has ended.
+            self.lapsed += 1
+            return
         endpoint = recipient.endpoint
         try:
             validate_endpoint(endpoint, self.options.endpoint_settings)
@@ -300,7 +313,11 @@ class JobRun:
         if status in _OK:
             pending.sent += 1
             if recipient.failing:
-                pending.recovered_ids.append(recipient.sub_id)
+                pending.recovered_ids.append(recipient.sub_id)  # which confirms it too
+            if (self._story or not recipient.failing) and self.options.expiry.renewal_due(
+                self.job.topic, recipient.expires_at, now, recipient.sub_id
+            ):
+                pending.renew_ids.append(recipient.sub_id)
         elif status in _GONE:
             pending.expired += 1
             pending.expired_ids.append(recipient.sub_id)
@@ -383,18 +400,22 @@ class JobRun:
 
         Every part of a write may be repeated: deletions are idempotent, a retry
         job enqueued twice has one job id (its claim sends it once), and the
-        stats are added only once the writes before them went through.
+        stats are added only once the writes before them went through. Renewals
+        come last and apart (``_renew``).
         """
+        renew_ids = pending.renew_ids
+        pending.renew_ids = []
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
                 self._write_once(pending, cursor)
-                return
+                break
             except JobInProgressError:
                 raise  # the lease is lost: another sender has the job now
             except TransientError:
                 if attempt == WRITE_ATTEMPTS:
                     raise
                 time.sleep(random.uniform(0.1, 1.0) * attempt)  # noqa: S311 - jitter
+        self._renew(renew_ids)
 
     def _write_once(self, pending: _Pending, cursor: str | None) -> None:
         """Write what ``pending`` says, then move the checkpoint (runs in a thread)."""
@@ -476,6 +497,54 @@ class JobRun:
         calls += [(recover, i) for i in dict.fromkeys(recovered_ids)]
         with ThreadPoolExecutor(max_workers=min(DELETE_WORKERS, len(calls))) as pool:
             self.retired += sum(pool.map(lambda call: call[0](call[1]), calls))
+
+    def _renew(self, sub_ids: Sequence[str]) -> None:
+        """Push back the expiry of members whose success made it due: confirm their
+        subscriptions, or, on a story's job, extend their follows.
+
+        At most one write per follower per half a follow's life, and 1 + topics
+        per subscriber per confirm interval (``Expiry``). Each is tried like the
+        other writes, but a renewal that still fails is logged and left: failing
+        the job would send its pushes again, and the member is due again at its
+        next success.
+        """
+        if not sub_ids:
+            return
+        now = datetime.now(UTC)
+        job = self.job
+
+        def renew(sub_id: str) -> bool | None:
+            for attempt in range(1, WRITE_ATTEMPTS + 1):
+                try:
+                    if self._story:
+                        return self.members.extend_follow(sub_id, job.topic, job.shard, now=now)
+                    return self.members.confirm(sub_id, now=now)
+                except TransientError:
+                    if attempt == WRITE_ATTEMPTS:
+                        return None
+                    time.sleep(random.uniform(0.1, 1.0) * attempt)  # noqa: S311 - jitter
+            return None
+
+        unique = list(dict.fromkeys(sub_ids))
+        try:
+            with ThreadPoolExecutor(max_workers=min(DELETE_WORKERS, len(unique))) as pool:
+                outcomes = list(pool.map(renew, unique))
+        except Exception:  # noqa: BLE001 - the pushes are sent; failing the job would repeat them
+            logger.exception(
+                "expiries could not be renewed", extra={"job_id": job.job_id, "due": len(unique)}
+            )
+            return
+        renewed = sum(1 for o in outcomes if o)
+        if self._story:
+            self.extended += renewed
+        else:
+            self.confirmed += renewed
+        failed = sum(1 for o in outcomes if o is None)
+        if failed:
+            logger.warning(
+                "expiries not renewed, due again at the next push",
+                extra={"job_id": job.job_id, "failed": failed, "due": len(unique)},
+            )
 
 
 def _chunks(items: Sequence[Recipient], size: int) -> Iterator[Sequence[Recipient]]:

@@ -8,7 +8,7 @@ from typing import Final, Protocol
 from stoppress.contracts.jobs import PushJob, Recipient
 from stoppress.core.errors import TransientError
 from stoppress.core.settings import PushEndpointSettings
-from stoppress.subscriptions.model import FailureStreak
+from stoppress.subscriptions.model import Expiry, FailureStreak
 
 CHECKPOINT_SECONDS: Final = 5.0
 HANDOFF_SECONDS: Final = 30.0
@@ -48,6 +48,10 @@ class MemberStore(Protocol):
     ) -> FailureStreak | None: ...
 
     def record_success(self, sub_id: str, *, now: datetime) -> None: ...
+
+    def confirm(self, sub_id: str, *, now: datetime) -> bool: ...
+
+    def extend_follow(self, sub_id: str, topic: str, shard: int, *, now: datetime) -> bool: ...
 
 
 class RetryQueue(Protocol):
@@ -144,6 +148,8 @@ class SendOptions:
     # it, over at least this long (``FailureStreak.ends_subscription``).
     retire_after_versions: int = 5
     retire_after: timedelta = timedelta(hours=72)
+    # When a success renews a member's expiry, and when a member counts as expired.
+    expiry: Expiry = field(default_factory=Expiry)
 
 
 @dataclass(frozen=True)
@@ -163,6 +169,11 @@ class DeliveryReport:
     retry_jobs: int = 0
     # Subscriptions removed after failing version after version.
     retired: int = 0
+    # Successes that renewed an expiry: subscriptions confirmed, story follows extended.
+    confirmed: int = 0
+    extended: int = 0
+    # Members skipped because their expiry had passed (the TTL deletes them later).
+    lapsed: int = 0
     duplicate: bool = False
     # The invocation ran short of time: the rest went back on the queue as the same job.
     continued: bool = False

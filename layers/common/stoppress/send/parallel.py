@@ -83,6 +83,9 @@ def _merge(reports: list[DeliveryReport]) -> DeliveryReport:
         retried=sum(r.retried for r in reports),
         retry_jobs=sum(r.retry_jobs for r in reports),
         retired=sum(r.retired for r in reports),
+        confirmed=sum(r.confirmed for r in reports),
+        extended=sum(r.extended for r in reports),
+        lapsed=sum(r.lapsed for r in reports),
         duplicate=all(r.duplicate for r in reports),
         duration_seconds=max(r.duration_seconds for r in reports),
     )

@@ -24,8 +24,14 @@ The shape, and why:
   and marks its memberships ``failing``; a failing recipient gets one attempt
   per version (a 429 is still retried), and once ``retire_after_versions``
   versions in a row over at least ``retire_after`` have failed, it is deleted.
-  A success clears the record; only failing recipients are written to, so a
-  healthy subscription costs no write per push.
+  A success clears the record.
+- **Expiry.** A member whose ``expires_at`` has passed is skipped (the TTL
+  deletes it, up to two days late). A success writes only when the member's
+  expiry is due to be pushed back (``Expiry``): on a story's job the follow is
+  extended once less than half of it is left; on any other job the
+  subscription is confirmed once its last confirmation is 30 days old. Both are
+  written after the job's other writes, and one that fails is logged, never
+  failing the job. So a healthy, recently confirmed subscriber costs no write.
 - **Endpoint re-validation.** Every endpoint passes ``validate_endpoint``
   again before anything is sent to it. One that no longer does is counted as
   failed and skipped, but not deleted: if the allowlist was narrowed by
@@ -132,6 +138,9 @@ async def send_job(
         retried=run.retried,
         retry_jobs=run.retry_jobs,
         retired=run.retired,
+        confirmed=run.confirmed,
+        extended=run.extended,
+        lapsed=run.lapsed,
         continued=run.handed_off,
         duration_seconds=clock() - started,
     )

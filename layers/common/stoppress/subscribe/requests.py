@@ -3,8 +3,9 @@
 The request models check everything that can be checked without the table:
 the endpoint rules (docs/design.md, "Security"; with the settings passed as validation
 context), keys that decode to a real P-256 point and a 16-byte auth secret, and
-a bounded list of known topic forms. Keys are normalised to unpadded base64url
-so every reader of the table sees one spelling.
+a bounded list of known topic forms: ``all``, ``article:<article id>`` (follow one
+story) and ``tag:<slug>`` (follow a section or tag, in ``tag_slug``'s form). Keys
+are normalised to unpadded base64url so every reader of the table sees one spelling.
 
 Import cost: the models build their validators on first use (``defer_build``)
 and cryptography is imported only when a key is checked, so a handler that
@@ -24,15 +25,23 @@ from pydantic import (
     field_validator,
 )
 
-from stoppress.contracts.keys import ARTICLE_ID_PATTERN, ARTICLE_TOPIC_PREFIX, TOPIC_ALL
+from stoppress.contracts.keys import (
+    ARTICLE_ID_PATTERN,
+    ARTICLE_TOPIC_PREFIX,
+    TAG_SLUG_PATTERN,
+    TAG_TOPIC_PREFIX,
+    TOPIC_ALL,
+)
 from stoppress.core import base64url
 from stoppress.core.errors import InvalidSubscriptionError
 from stoppress.core.settings import PushEndpointSettings
+from stoppress.subscriptions.model import is_story_follow
 from stoppress.webpush.endpoints import MAX_ENDPOINT_LENGTH, validate_endpoint
 
 # A subscription keeps at most MAX_TOPICS topics; a request may name more (a reader
 # following one more story), and the oldest story follows then give way
-# (``kept_topics``). The request bound keeps a body within MAX_BODY_BYTES.
+# (``kept_topics``); the topics that never give way ("all" and section follows) must
+# fit in MAX_TOPICS themselves. The request bound keeps a body within MAX_BODY_BYTES.
 MAX_TOPICS: Final = 20
 MAX_REQUEST_TOPICS: Final = 40
 P256_POINT_LENGTH: Final = 65
@@ -41,6 +50,7 @@ AUTH_SECRET_LENGTH: Final = 16
 ENDPOINT_SETTINGS: Final = "endpoint_settings"
 
 _ARTICLE_ID = re.compile(ARTICLE_ID_PATTERN)
+_TAG_SLUG = re.compile(TAG_SLUG_PATTERN)
 
 
 def _p256_public_key(value: str) -> str:
@@ -70,7 +80,9 @@ def _topic(value: str) -> str:
         value[len(ARTICLE_TOPIC_PREFIX) :]
     ):
         return value
-    raise ValueError('must be "all" or "article:<article id>"')
+    if value.startswith(TAG_TOPIC_PREFIX) and _TAG_SLUG.fullmatch(value[len(TAG_TOPIC_PREFIX) :]):
+        return value
+    raise ValueError('must be "all", "article:<article id>" or "tag:<tag slug>"')
 
 
 P256dhKey = Annotated[str, Field(max_length=200), AfterValidator(_p256_public_key)]
@@ -117,16 +129,32 @@ Topics = Annotated[
 ]
 
 
+def _lasting_within_limit(topics: list[str]) -> list[str]:
+    lasting = sum(1 for t in topics if not is_story_follow(t))
+    if lasting > MAX_TOPICS:
+        raise ValueError(
+            f'at most {MAX_TOPICS} topics that are not story follows ("all" and '
+            f'"tag:" follows); {lasting} were named'
+        )
+    return topics
+
+
 def kept_topics(topics: Sequence[str]) -> tuple[str, ...]:
     """``topics`` within ``MAX_TOPICS``: every topic that is not a story follow, then the
     most recent story follows (the last named), in the order given.
 
     Following one more story must always work; the follow that gives way is the
-    oldest, whose story has most likely gone quiet.
+    oldest, whose story has most likely gone quiet. Section and tag follows
+    (``tag:<slug>``) count toward the limit but never give way: a reader chose a
+    section to hear about stories not yet written, so it does not go quiet the way
+    a story does, and dropping one silently would lose a choice that is still meant.
+    ``SubscribeRequest`` refuses a request whose topics other than story follows
+    exceed the limit (a 400 with that reason), so nothing but story follows is
+    ever dropped here.
     """
     if len(topics) <= MAX_TOPICS:
         return tuple(topics)
-    stories = [t for t in topics if t.startswith(ARTICLE_TOPIC_PREFIX)]
+    stories = [t for t in topics if is_story_follow(t)]
     room = MAX_TOPICS - (len(topics) - len(stories))
     dropped = set(stories[: len(stories) - max(room, 0)])
     return tuple(t for t in topics if t not in dropped)[:MAX_TOPICS]
@@ -134,7 +162,9 @@ def kept_topics(topics: Sequence[str]) -> tuple[str, ...]:
 
 class SubscribeRequest(_Request):
     subscription: PushSubscriptionJSON
-    topics: Topics = Field(default_factory=lambda: [TOPIC_ALL])
+    topics: Annotated[Topics, AfterValidator(_lasting_within_limit)] = Field(
+        default_factory=lambda: [TOPIC_ALL]
+    )
 
 
 class UnsubscribeRequest(_Request):
@@ -152,3 +182,10 @@ class UnsubscribeRequest(_Request):
         if value is None:
             raise ValueError("must be a list of topics, or left out to unsubscribe entirely")
         return value
+
+
+class LookupRequest(_Request):
+    """List what a subscription follows; its auth secret proves the asker owns it."""
+
+    endpoint: Endpoint
+    auth: AuthSecret
