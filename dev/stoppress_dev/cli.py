@@ -1,4 +1,5 @@
-"""The ``stoppress`` command: ``dev`` (local stack), ``demo``, ``vapid init``."""
+"""The ``stoppress`` command: ``dev`` (local stack), ``demo``, ``vapid init``, and the editor's
+``preview``, ``history``, ``diff`` and ``rejected``."""
 
 import argparse
 import logging
@@ -88,7 +89,10 @@ def _vapid_init(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="stoppress",
-        description="Article updates as browser push notifications: local stack, demo, keys.",
+        description=(
+            "Article updates as browser push notifications: local stack, demo, keys, and the "
+            "editor's view of a stack."
+        ),
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -141,6 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     vapid_module.add_arguments(init)
     init.set_defaults(run=_vapid_init)
+
+    from stoppress_dev.editor import add_editor_commands
+
+    add_editor_commands(commands)
     return parser
 
 
