@@ -1,7 +1,7 @@
 """Send's ports in memory: the push client, topic members, delivery stats and job claims."""
 
 import asyncio
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -49,6 +49,8 @@ class FakeMembers:
     shard: list[Recipient]
     deleted: list[str] = field(default_factory=list)
     pages_read: int = 0
+    # The topics the last read left out (a version's earlier audience topics).
+    excluded: set[str] = field(default_factory=set)
     failures: list[tuple[str, str]] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)
     streaks: dict[str, tuple[FailureStreak, str]] = field(default_factory=dict)
@@ -58,9 +60,20 @@ class FakeMembers:
     renew_error: Exception | None = None
 
     def members(
-        self, topic: str, shard: int, *, page_size: int, start_after: str | None = None
+        self,
+        topic: str,
+        shard: int,
+        *,
+        page_size: int,
+        start_after: str | None = None,
+        excluding: Collection[str] = (),
     ) -> Iterator[Sequence[Recipient]]:
-        ordered = sorted(self.shard, key=lambda r: r.sub_id)
+        # Like the table: what another topic of the audience reaches is not read at all.
+        self.excluded = set(excluding)
+        ordered = sorted(
+            (r for r in self.shard if not (excluding and set(r.topics or ()) & set(excluding))),
+            key=lambda r: r.sub_id,
+        )
         if start_after is not None:
             ordered = [r for r in ordered if r.sub_id > start_after]
         for i in range(0, len(ordered), page_size):

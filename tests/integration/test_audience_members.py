@@ -52,3 +52,36 @@ def test_members_carry_the_topics_and_follow_an_unfollow(table: str) -> None:
 
     assert store.remove_topics(SUB_ID, {"all"}, now=now) == ("article:a",)
     assert topics_of(member(table, "article:a")) is None
+
+
+def test_members_an_earlier_topic_reaches_are_left_out_by_the_read(table: str) -> None:
+    store = SubscriptionStore(table, topic_shards=1)
+    now = datetime.now(UTC)
+    readers = {
+        "a" * 32: ("all", "article:a"),
+        "b" * 32: ("article:a",),
+        "c" * 32: ("tag:x", "article:a"),
+        "d" * 32: ("article:a", "article:b"),
+    }
+    for sub_id, topics in readers.items():
+        store.put(
+            Subscription(
+                sub_id=sub_id,
+                endpoint=f"https://fcm.googleapis.com/fcm/send/{sub_id}",
+                p256dh="p" * 87,
+                auth="a" * 22,
+                topics=topics,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+
+    def read(**kwargs: Any) -> list[str]:
+        return [r.sub_id for page in store.members("article:a", 0, **kwargs) for r in page]
+
+    assert read(page_size=10) == sorted(readers)
+    assert read(page_size=10, excluding={"all"}) == ["b" * 32, "c" * 32, "d" * 32]
+    assert read(page_size=10, excluding={"all", "tag:x"}) == ["b" * 32, "d" * 32]
+    # A page filtered empty is skipped, and paging goes on past it.
+    assert read(page_size=1, excluding={"all", "tag:x"}) == ["b" * 32, "d" * 32]
+    assert read(page_size=1, excluding={"all"}, start_after="b" * 32) == ["c" * 32, "d" * 32]

@@ -510,6 +510,8 @@ def test_a_member_of_an_earlier_topic_is_left_to_that_topics_job(world: World) -
 
     assert sorted(world.client.urls()) == sorted([follower_only.endpoint, other_story.endpoint])
     assert report.sent == 2
+    # The earlier topics go to the read, so those members are not even read.
+    assert world.members.excluded == {"all"}
 
 
 def test_the_first_topics_job_skips_nobody(world: World) -> None:
@@ -517,3 +519,4 @@ def test_the_first_topics_job_skips_nobody(world: World) -> None:
     world.members.shard = [both]
     report = world.send(make_job(topic="all", audience=("all", "article:storm")))
     assert report.sent == 1
+    assert world.members.excluded == set()

@@ -227,7 +227,11 @@ class JobRun:
         else:
             pages = iter(
                 self.members.members(
-                    job.topic, job.shard, page_size=self.options.page_size, start_after=cursor
+                    job.topic,
+                    job.shard,
+                    page_size=self.options.page_size,
+                    start_after=cursor,
+                    excluding=self._earlier,
                 )
             )
         pages = _until(pages, self.part.stop_at)

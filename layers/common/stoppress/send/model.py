@@ -1,6 +1,6 @@
 """The send stage's vocabulary: the ports sending uses, and a job's part, options and report."""
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final, Protocol
@@ -38,7 +38,13 @@ class PushClient(Protocol):
 
 class MemberStore(Protocol):
     def members(
-        self, topic: str, shard: int, *, page_size: int, start_after: str | None = None
+        self,
+        topic: str,
+        shard: int,
+        *,
+        page_size: int,
+        start_after: str | None = None,
+        excluding: Collection[str] = (),
     ) -> Iterator[Sequence[Recipient]]: ...
 
     def delete(self, sub_id: str) -> bool: ...

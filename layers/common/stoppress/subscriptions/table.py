@@ -188,10 +188,15 @@ class SubscriptionStore:
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
         start_after: str | None = None,
+        excluding: Collection[str] = (),
     ) -> Iterator[list["Recipient"]]:
         """Pages of a topic shard's members, in sub id order, one Query per page.
 
         ``start_after`` is a sub id: resume after it (a retry or a split job).
+        ``excluding``: leave out members also in these topics (a version's earlier
+        audience topics, whose jobs reach them), filtered by DynamoDB on the topic
+        list such members carry, so they are neither sent nor parsed here. A page
+        may then hold fewer than ``page_size`` members, or none (it is skipped).
         Never holds more than one page in memory.
         """
         pk = topic_pk(topic, shard)
@@ -214,6 +219,14 @@ class SubscriptionStore:
         }
         if start_after is not None:
             kwargs["ExclusiveStartKey"] = _key(pk, topic_member_sk(start_after))
+        if excluding:
+            names = [f":in{n}" for n in range(len(excluding))]
+            kwargs["FilterExpression"] = (
+                "NOT (" + " OR ".join(f"contains(#t, {v})" for v in names) + ")"
+            )
+            kwargs["ExpressionAttributeValues"].update(
+                {v: {"S": t} for v, t in zip(names, sorted(excluding), strict=True)}
+            )
         while True:
             with translated("reading topic members"):
                 response = clients.dynamodb().query(**kwargs)
