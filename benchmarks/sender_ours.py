@@ -7,7 +7,7 @@ import json
 import resource
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,8 +29,15 @@ class _MemoryMembers:
         self.failed: list[str] = []
 
     def members(
-        self, topic: str, shard: int, *, page_size: int, start_after: str | None = None
+        self,
+        topic: str,
+        shard: int,
+        *,
+        page_size: int,
+        start_after: str | None = None,
+        excluding: Collection[str] = (),
     ) -> Iterator[list[Recipient]]:
+        # One topic's members: nothing to leave out.
         from stoppress.subscriptions.table import member_from_item
 
         items = self._items
