@@ -41,3 +41,37 @@ def test_an_update_to_everyone_reaches_each_reader_and_follower_exactly_once(
     assert [a["action"] for a in last["notification"]["actions"]] == ["read", "unfollow"]
     assert stack.delivery_counts(STORY, 2)["sent"] == 3
     assert not [s for s in stack.steps if s.kind == "error"]
+
+
+def test_a_new_story_reaches_its_sections_followers_once_and_its_updates_do_not(
+    stack: LocalStack, push: PushService, upload, tmp_path: Path
+) -> None:
+    everyone = push.new_subscriber("everyone")
+    section = push.new_subscriber("city-hall-only")
+    both = push.new_subscriber("everyone-and-city-hall")
+    elsewhere = push.new_subscriber("sports-only")
+    subscribe(stack, everyone, ["all"])
+    subscribe(stack, section, ["tag:city-hall"])
+    subscribe(stack, both, ["all", "tag:city-hall"])
+    subscribe(stack, elsewhere, ["tag:sports"])
+
+    story = tmp_path / "story.txt"
+    story.write_bytes(b"Tags: City Hall, Budget\n" + (SAMPLES / f"{STORY}.txt").read_bytes())
+    upload(story, KEY)
+    stack.wait_idle(timeout=30)
+
+    assert [len(s.deliveries) for s in (everyone, section, both, elsewhere)] == [1, 1, 1, 0]
+    first = section.deliveries[0].payload
+    assert first is not None
+    assert (first["article"]["version"], first["article"]["change"]) == (1, "new")
+    assert stack.delivery_counts(STORY, 1)["sent"] == 3
+
+    update = tmp_path / "update.txt"
+    update.write_bytes(
+        b"Tags: City Hall, Budget\n" + (SAMPLES / f"{STORY}-update.txt").read_bytes()
+    )
+    upload(update, KEY)
+    stack.wait_idle(timeout=30)
+    # A section's followers asked for new stories, not for every update of them.
+    assert [len(s.deliveries) for s in (everyone, section, both, elsewhere)] == [1, 1, 1, 0]
+    assert not [s for s in stack.steps if s.kind == "error"]
