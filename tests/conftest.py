@@ -1,6 +1,7 @@
 """Fixtures shared by every test: an isolated fake AWS, and tables built from template.yaml."""
 
 from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import pytest
@@ -58,3 +59,19 @@ def bucket(aws: None) -> str:
     s3.create_bucket(Bucket=BUCKET_NAME)
     s3.put_bucket_versioning(Bucket=BUCKET_NAME, VersioningConfiguration={"Status": "Enabled"})
     return BUCKET_NAME
+
+
+@pytest.fixture
+def subscription_writes() -> Iterator[list[dict[str, Any]]]:
+    """Every UpdateItem sent to a SUB# or TOPIC# item (what renewals and failure records cost)."""
+    seen: list[dict[str, Any]] = []
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        pk = params.get("Key", {}).get("pk", {}).get("S", "")
+        if pk.startswith(("SUB#", "TOPIC#")):
+            seen.append(params)
+
+    client = clients.dynamodb()
+    client.meta.events.register("provide-client-params.dynamodb.UpdateItem", record)
+    yield seen
+    client.meta.events.unregister("provide-client-params.dynamodb.UpdateItem", record)

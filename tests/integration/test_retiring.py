@@ -1,13 +1,11 @@
 """Subscriptions that fail version after version are retired; healthy ones cost no write."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
 
-from stoppress.aws import clients
 from stoppress.contracts.keys import SUB_SK, subscription_pk, topic_member_sk, topic_pk
 from stoppress.subscriptions.model import Subscription
 from stoppress.subscriptions.table import SubscriptionStore
@@ -59,21 +57,6 @@ def member_items(table: str, sub_id: str) -> list[dict[str, Any]]:
             found.append(item)
     return found
 
-
-@pytest.fixture
-def subscription_writes() -> Iterator[list[dict[str, Any]]]:
-    """Every UpdateItem the handlers send to a SUB# or TOPIC# item."""
-    seen: list[dict[str, Any]] = []
-
-    def record(params: dict[str, Any], **_: Any) -> None:
-        pk = params.get("Key", {}).get("pk", {}).get("S", "")
-        if pk.startswith(("SUB#", "TOPIC#")):
-            seen.append(params)
-
-    client = clients.dynamodb()
-    client.meta.events.register("provide-client-params.dynamodb.UpdateItem", record)
-    yield seen
-    client.meta.events.unregister("provide-client-params.dynamodb.UpdateItem", record)
 
 
 def test_an_endpoint_failing_every_version_is_retired_after_the_bound(
