@@ -58,7 +58,6 @@ def member_items(table: str, sub_id: str) -> list[dict[str, Any]]:
     return found
 
 
-
 def test_an_endpoint_failing_every_version_is_retired_after_the_bound(
     service: PushService,  # noqa: F811
     table: str,
