@@ -1,5 +1,6 @@
 """NotifyFunction: new versions off the table's stream become push jobs on the queue,
-and stories' cooldown windows, as their messages come due, release the updates they held."""
+and stories' cooldown windows and embargoes, as their messages come due, release the
+versions they held."""
 
 import time
 from typing import Any
@@ -19,7 +20,7 @@ from stoppress.aws.push_queue import PushQueue
 from stoppress.aws.window_queue import WindowMessage, WindowQueue
 from stoppress.core.observability import logger, metrics, tracer
 from stoppress.core.settings import NotifySettings, load_settings
-from stoppress.notify.cooldown import close_window, notify_update
+from stoppress.notify.cooldown import close_window, needs_gate, notify_update
 from stoppress.notify.cooldown_table import CooldownGateTable
 from stoppress.notify.job_ledger import JobLedgerTable
 from stoppress.notify.service import notify_version
@@ -41,7 +42,7 @@ def record_handler(record: DynamoDBRecord) -> None:
     logger.append_keys(article_id=version.article_id, version=version.number)
     settings = load_settings(NotifySettings)
     ledger, queue = JobLedgerTable(settings.table_name), PushQueue(settings.push_queue_url)
-    if settings.update_cooldown:
+    if needs_gate(version, cooldown=settings.update_cooldown):
         enqueued = notify_update(
             version,
             gates=CooldownGateTable(settings.table_name),

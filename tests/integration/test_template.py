@@ -29,6 +29,11 @@ NOTIFY_FILTER = (
     '{"eventName":["INSERT"],"dynamodb":{"Keys":{"sk":{"S":[{"prefix":"VERSION#"}]}},'
     '"NewImage":{"audience":{"S":[{"anything-but":["none"]}]}}}}'
 )
+# Versions stored under an embargo, silent ones too: they may call the held push off or delay it.
+NOTIFY_EMBARGO_FILTER = (
+    '{"eventName":["INSERT"],"dynamodb":{"Keys":{"sk":{"S":[{"prefix":"VERSION#"}]}},'
+    '"NewImage":{"embargo_until":{"S":[{"exists":true}]}}}}'
+)
 CONTRACT_ENV = {
     "TABLE_NAME",
     "PUSH_QUEUE_URL",
@@ -56,6 +61,7 @@ CONTRACT_ENV = {
     "FOLLOW_EXPIRY_DAYS",
     "SUBSCRIPTION_EXPIRY_DAYS",
     "INLINE_BODY_LIMIT",
+    "EMBARGO_HORIZON_DAYS",
     "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_METRICS_NAMESPACE",
     "AWS_ENDPOINT_URL",
@@ -445,7 +451,10 @@ def test_notify_stream_filter_is_the_contract_pattern(resources: dict[str, Any])
 
     assert event["Type"] == "DynamoDB"
     assert event["Properties"]["Stream"] == {"Fn::GetAtt": ["Table", "StreamArn"]}
-    assert stream_filter_patterns("NotifyFunction", "VersionStream") == [NOTIFY_FILTER]
+    assert stream_filter_patterns("NotifyFunction", "VersionStream") == [
+        NOTIFY_FILTER,
+        NOTIFY_EMBARGO_FILTER,
+    ]
     assert json.loads(NOTIFY_FILTER)["dynamodb"]["NewImage"]["audience"] == {
         "S": [{"anything-but": ["none"]}]
     }

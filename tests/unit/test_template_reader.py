@@ -160,7 +160,7 @@ def test_resolve_against_values_in_the_real_template() -> None:
 @pytest.mark.parametrize(
     ("logical_id", "own"),
     [
-        ("IngestFunction", {"INLINE_BODY_LIMIT": "100000"}),
+        ("IngestFunction", {"INLINE_BODY_LIMIT": "100000", "EMBARGO_HORIZON_DAYS": "30"}),
         (
             "SubscribeFunction",
             {

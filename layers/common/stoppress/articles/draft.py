@@ -1,7 +1,8 @@
 """What each format parser hands back, before the shared finishing steps."""
 
+import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Final
 
 from stoppress.articles.model import Audience, EditorOverrides
@@ -25,6 +26,8 @@ class ArticleDraft:
     update_note: str | None = None
     lang: str | None = None
     image: str | None = None
+    # Not to be pushed before (an aware datetime); the horizon is ingest's to judge.
+    embargo: datetime | None = None
     # How many leading paragraphs are subheadings or similar, so the summary
     # skips them and starts at the first paragraph of prose.
     lead_index: int = 0
@@ -33,7 +36,10 @@ class ArticleDraft:
 
     def overrides(self) -> EditorOverrides:
         return EditorOverrides(
-            notify=self.notify, urgency=self.urgency, update_note=self.update_note
+            notify=self.notify,
+            urgency=self.urgency,
+            update_note=self.update_note,
+            embargo=self.embargo,
         )
 
 
@@ -93,6 +99,77 @@ def parse_urgency(value: object, where: str) -> Urgency:
         raise ArticleParseError(
             f"{where}: urgency must be one of very-low, low, normal, high (got {shown(value)})"
         ) from None
+
+
+# An embargo is a promise to a source: a time read one way by the editor and another
+# by the server would break it. So only a full date and time with its offset is
+# taken, never a guess at a zone (unlike the article's own dates, where a guess is cheap).
+EMBARGO_FORM: Final = (
+    "an ISO 8601 date and time with its UTC offset, such as 2026-12-01T09:00:00+01:00 "
+    "(or 2026-12-01T08:00:00Z for UTC)"
+)
+_EMBARGO: Final = re.compile(
+    r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})[Tt ]"
+    r"(?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d{1,9}))?)?"
+    r"[ ]?(?:(?P<utc>[Zz])|(?P<sign>[+-])(?P<off_h>\d{2}):?(?P<off_m>\d{2}))?"
+)
+_DATE_ONLY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_embargo(value: object, where: str) -> datetime:
+    """An editor's embargo as an aware UTC datetime: ISO 8601 with a time and an offset.
+
+    A date alone, a time without a zone, or anything else is refused with the
+    accepted form: the file is better rejected than pushed at the wrong hour.
+    """
+    if isinstance(value, datetime):  # YAML reads an unquoted timestamp itself
+        if value.tzinfo is None:
+            raise ArticleParseError(_embargo_reason(where, value, "has no time zone"))
+        return _in_utc(value, where, value)
+    if isinstance(value, date):
+        raise ArticleParseError(_embargo_reason(where, value, "is a date without a time"))
+    text = value.strip() if isinstance(value, str) else ""
+    match = _EMBARGO.fullmatch(text)
+    if match is None:
+        problem = (
+            "is a date without a time" if _DATE_ONLY.fullmatch(text) else "is not a date and time"
+        )
+        raise ArticleParseError(_embargo_reason(where, value, problem))
+    if not match["utc"] and not match["sign"]:
+        raise ArticleParseError(_embargo_reason(where, value, "has no time zone"))
+    offset = timedelta(0)
+    if match["sign"]:
+        offset = timedelta(hours=int(match["off_h"]), minutes=int(match["off_m"]))
+        offset = -offset if match["sign"] == "-" else offset
+    try:
+        parsed = datetime(
+            int(match["year"]),
+            int(match["month"]),
+            int(match["day"]),
+            int(match["hour"]),
+            int(match["minute"]),
+            int(match["second"] or 0),
+            int((match["fraction"] or "0").ljust(6, "0")[:6]),
+            tzinfo=timezone(offset),
+        )
+    except ValueError:  # month 13, 25:00, an offset of a day or more
+        raise ArticleParseError(
+            _embargo_reason(where, value, "is not a real date and time")
+        ) from None
+    return _in_utc(parsed, where, value)
+
+
+def _in_utc(parsed: datetime, where: str, value: object) -> datetime:
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 pushed past the calendar's edge
+        raise ArticleParseError(
+            _embargo_reason(where, value, "is not a real date and time")
+        ) from None
+
+
+def _embargo_reason(where: str, value: object, problem: str) -> str:
+    return f"{where}: embargo {shown(value)} {problem}; give {EMBARGO_FORM}"
 
 
 def parse_tags(value: object, where: str) -> list[str]:

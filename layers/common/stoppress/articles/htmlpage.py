@@ -32,8 +32,9 @@ file arrives:
     which are not datelines and must not enter the content hash.
   - Tags: ``article:tag`` meta tags, else ``<meta name="keywords">``.
   - Editor overrides: ``<meta name="stoppress:notify" content="none">``,
-    ``<meta name="stoppress:urgency" content="high">`` and
-    ``<meta name="stoppress:update" content="...">`` (an update's push line).
+    ``<meta name="stoppress:urgency" content="high">``,
+    ``<meta name="stoppress:update" content="...">`` (an update's push line) and
+    ``<meta name="stoppress:embargo" content="2026-12-01T09:00:00+01:00">``.
   - Language and lead image (``articles.presentation``): ``<html lang>`` or
     ``og:locale``; ``og:image``, ``twitter:image``, JSON-LD ``image`` or the
     story's first picture, absolute https and never from an ad host.
@@ -48,6 +49,7 @@ from typing import TYPE_CHECKING, Any, Final
 from stoppress.articles.draft import (
     ArticleDraft,
     as_aware_datetime,
+    parse_embargo,
     parse_notify,
     parse_tags,
     parse_urgency,
@@ -141,6 +143,9 @@ def parse_html(text: str) -> ArticleDraft:
     if urgency is not None:
         draft.urgency = parse_urgency(urgency, "<meta name=stoppress:urgency>")
     draft.update_note = update_note(_meta(tree, "stoppress:update"), "<meta name=stoppress:update>")
+    embargo = _meta(tree, "stoppress:embargo")
+    if embargo is not None:
+        draft.embargo = parse_embargo(embargo, "<meta name=stoppress:embargo>")
     draft.lang = page_lang(tree)
     draft.image = page_image(tree, story, linked_data)
 

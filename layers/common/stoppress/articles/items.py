@@ -80,6 +80,12 @@ def version_to_item(version: Version) -> dict[str, Any]:
         value = getattr(version, name)
         if value is not None:
             item[name] = value
+    if version.embargo_until is not None:
+        # Present only under an embargo: notify's stream filter lets silent versions
+        # through by it.
+        item["embargo_until"] = _iso(version.embargo_until)
+    if version.cancels_push:
+        item["cancels_push"] = True
     return item
 
 
@@ -112,7 +118,13 @@ def version_from_item(item: Mapping[str, Any]) -> Version:
         compared_with=_int_or_none(item.get("compared_with")),
         lang=item.get("lang"),
         image=item.get("image"),
+        embargo_until=_datetime_or_none(item.get("embargo_until")),
+        cancels_push=bool(item.get("cancels_push", False)),
     )
+
+
+def _datetime_or_none(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 def head_to_item(head: Head) -> dict[str, Any]:
@@ -130,6 +142,8 @@ def head_to_item(head: Head) -> dict[str, Any]:
     }
     if head.pushed_version is not None:
         item["pushed_version"] = head.pushed_version
+    if head.embargo_until is not None:
+        item["embargo_until"] = _iso(head.embargo_until)
     return item
 
 
@@ -142,4 +156,5 @@ def head_from_item(item: Mapping[str, Any]) -> Head:
         source=_source_from(item),
         updated_at=datetime.fromisoformat(item["updated_at"]),
         pushed_version=_int_or_none(item.get("pushed_version")),
+        embargo_until=_datetime_or_none(item.get("embargo_until")),
     )

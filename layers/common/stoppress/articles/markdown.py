@@ -13,6 +13,7 @@
     update_note: The vote was 7 to 2.      # an update's push shows this line
     lang: en                               # the article's language
     image: https://img.example/budget.jpg  # its lead image (absolute https)
+    embargo: 2026-03-05T09:00:00+01:00     # pushed not before; offset or Z ("publish_at" too)
     ---
 
     SPRINGFIELD — The city council passed a **$412 million** budget ...
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Final
 from stoppress.articles.draft import (
     ArticleDraft,
     as_aware_datetime,
+    parse_embargo,
     parse_notify,
     parse_tags,
     parse_urgency,
@@ -248,6 +250,10 @@ def _read_front_matter(meta: str, draft: ArticleDraft) -> str | None:
     if dateline is not None:
         draft.dateline = _scalar(dateline, "dateline")
     draft.update_note = update_note(fields.get("update_note"), "front matter (update_note)")
+    for name in ("embargo", "publish_at"):
+        if fields.get(name) is not None:
+            draft.embargo = parse_embargo(fields[name], f"front matter ({name})")
+            break
     _presentation(fields, draft)
     title = fields.get("title", fields.get("headline"))
     return None if title is None else _scalar(title, "title")

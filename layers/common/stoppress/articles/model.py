@@ -42,6 +42,8 @@ class EditorOverrides(BaseModel):
     urgency: Urgency | None = None
     # The line an update's push shows, in the editor's words (instead of the computed one).
     update_note: str | None = None
+    # Not to be pushed before this time (UTC); the version is stored at once.
+    embargo: AwareDatetime | None = None
 
 
 class Article(BaseModel):
@@ -117,6 +119,12 @@ class Version(BaseModel):
     compared_with: int | None = None
     lang: str | None = None
     image: str | None = None
+    # Its push waits until then: the file's own embargo, or the story's still pending one
+    # when that is later (an update must not break an embargo it did not repeat).
+    embargo_until: AwareDatetime | None = None
+    # An editor's ``notify: none`` uploaded under an embargo: the push waiting for it is
+    # called off (a correction under an embargo is silent too, and calls nothing off).
+    cancels_push: bool = False
 
 
 class Head(BaseModel):
@@ -132,6 +140,8 @@ class Head(BaseModel):
     updated_at: datetime
     # The latest version that was pushed (audience other than none); None: not known.
     pushed_version: int | None = None
+    # The story's embargo, carried from version to version: uploads before it inherit it.
+    embargo_until: datetime | None = None
 
 
 def head_for(version: Version, *, updated_at: datetime, pushed_before: int | None = None) -> Head:
@@ -144,4 +154,5 @@ def head_for(version: Version, *, updated_at: datetime, pushed_before: int | Non
         source=version.source,
         updated_at=updated_at,
         pushed_version=version.number if version.audience is not Audience.NONE else pushed_before,
+        embargo_until=version.embargo_until,
     )

@@ -24,6 +24,8 @@ name in any case):
 - ``Update: Police named the suspect.`` the line an update's push shows,
   instead of the one computed from the changes (at most 300 characters).
 - ``Lang: de`` the article's language; ``Image: https://…`` its lead image.
+- ``Embargo: 2026-12-01T09:00:00+01:00`` stored now, pushed not before then
+  (a date and time with its UTC offset, or ``Z``).
 
 A header line with an unknown value is an error (so a typo in ``Notify:``
 never alerts a million readers by accident). The banner and the
@@ -60,6 +62,7 @@ from typing import Final
 
 from stoppress.articles.draft import (
     ArticleDraft,
+    parse_embargo,
     parse_notify,
     parse_tags,
     parse_urgency,
@@ -84,7 +87,8 @@ _LAST_UPDATED: Final = re.compile(
     re.IGNORECASE,
 )
 _HEADER: Final = re.compile(
-    r"^(?P<name>notify|urgency|tags|dateline|update|lang|image)\s*:\s*(?P<value>.*)$", re.I
+    r"^(?P<name>notify|urgency|tags|dateline|update|lang|image|embargo)\s*:\s*(?P<value>.*)$",
+    re.I,
 )
 # Hard-wrapped text fills its lines; a line shorter than this ends a paragraph
 # or is a page element of its own (a byline, a date, a share link).
@@ -307,6 +311,8 @@ def _read_header(name: str, value: str, draft: ArticleDraft, index: int) -> None
         draft.tags = parse_tags(value, where)
     elif name == "update":
         draft.update_note = update_note(value, where)
+    elif name == "embargo":
+        draft.embargo = parse_embargo(value, where)
     elif name == "lang":
         draft.lang = clean_lang(value)
         if draft.lang is None:

@@ -76,6 +76,8 @@ class PushEndpointSettings(_Settings):
 class IngestSettings(_Table):
     # Bodies larger than this stay in S3 and the version keeps a pointer.
     inline_body_limit: int = Field(alias="INLINE_BODY_LIMIT", default=100_000, gt=0)
+    # How far ahead an embargo may be: further is more likely a typed year than a plan.
+    embargo_horizon_days: int = Field(alias="EMBARGO_HORIZON_DAYS", default=30, ge=1, le=365)
 
 
 class SubscribeSettings(PushEndpointSettings, _Table, _TopicShards, ExpirySettings):

@@ -8,10 +8,18 @@ and decides against the article's head:
 - the event is older than the one the head came from -> ``stale``: an upload
   that was overtaken never rolls the story back;
 - the content hash equals the head's -> ``unchanged`` (this also makes S3's
-  at-least-once redelivery harmless);
+  at-least-once redelivery harmless), unless the upload calls off or delays
+  the push waiting for the story's embargo;
 - otherwise the change is judged (``articles.changes``) and the version written
   with the head in one conditional transaction. If another upload moved the
   head meanwhile, the whole decision is made again from the new head.
+
+An embargo further ahead than ``EmbargoHorizonDays`` is rejected. The head
+carries the story's embargo, so an upload before it inherits it (its push
+waits too, and notify hears of it even when it is silent), and an editor's
+``notify: none`` then marks the version as calling the waiting push off. Such
+an upload, or one that moves the embargo later, makes a version even when its
+text is unchanged.
 
 A file that cannot be an article is recorded as a rejection and reported as
 ``rejected``; it is never retried. ``TransientError`` escapes so the caller can
@@ -23,14 +31,22 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Final, Literal, Protocol
 
 from stoppress.articles.change_line import change_line
 from stoppress.articles.changes import ChangeDecision, changed_word_count, classify_change
 from stoppress.articles.draft import cut_reason, shown
 from stoppress.articles.items import version_to_item
-from stoppress.articles.model import Article, ChangeKind, Head, SourceObject, Version, head_for
+from stoppress.articles.model import (
+    Article,
+    Audience,
+    ChangeKind,
+    Head,
+    SourceObject,
+    Version,
+    head_for,
+)
 from stoppress.articles.parse import MAX_ARTICLE_BYTES, READER_VERSION, parse_article
 from stoppress.contracts.keys import story_name
 from stoppress.core.errors import (
@@ -95,6 +111,10 @@ class IngestOutcome:
                 "change": self.version.change.value,
                 "audience": self.version.audience.value,
             }
+            if self.version.embargo_until is not None:
+                out["embargo_until"] = self.version.embargo_until.isoformat()
+            if self.version.cancels_push:
+                out["cancels_push"] = True
         if self.reason:
             out["reason"] = self.reason
         return out
@@ -141,6 +161,9 @@ def ingest_upload(
         # nothing to store, and retrying cannot bring it back.
         return _reject(upload, "the file was deleted before it could be read", store=store, now=now)
 
+    too_far = _beyond_horizon(article, settings, now=now())
+    if too_far:
+        return _reject(upload, too_far, store=store, now=now)
     source = upload.model_copy(
         update={"version_id": upload.version_id or stored.version_id, "size": stored.size}
     )
@@ -154,15 +177,20 @@ def ingest_upload(
         if head is not None and is_older(source, head.source):
             return IngestOutcome("stale", upload.key, article.id, attempts=attempt)
         previous = pushed = None
-        if head is not None and head.content_hash != article.content_hash:
+        # The same text can still change what waits for the story's embargo; a
+        # redelivered event cannot (it is the upload that made the head).
+        rewaits = head is not None and source != head.source and _changes_wait(article, head, now())
+        if head is not None and (head.content_hash != article.content_hash or rewaits):
             for number in {head.version, head.pushed_version or head.version}:
                 if number not in seen:
                     seen[number] = _previous(article.id, number, store=store, objects=objects)
             previous = seen[head.version]
             pushed = seen[head.pushed_version or head.version]
-        if head is not None and article.content_hash in (
-            head.content_hash,
-            previous.content_hash if previous else None,
+        if (
+            head is not None
+            and not rewaits
+            and article.content_hash
+            in (head.content_hash, previous.content_hash if previous else None)
         ):
             # The same story (or the same story read by an older reader).
             if _advance(store, head, source):
@@ -211,6 +239,54 @@ def _reject(
     reason = cut_reason(reason)
     store.record_rejection(upload, reason, now=now())
     return IngestOutcome("rejected", upload.key, reason=reason)
+
+
+def _beyond_horizon(article: Article, settings: IngestSettings, *, now: datetime) -> str | None:
+    """Why the file's embargo is too far ahead to be meant, or None."""
+    embargo = article.overrides.embargo
+    horizon = timedelta(days=settings.embargo_horizon_days)
+    if embargo is None or embargo <= now + horizon:
+        return None
+    return (
+        f"the embargo {embargo.isoformat()} is more than {settings.embargo_horizon_days} days "
+        "ahead (EmbargoHorizonDays); check the date, or upload the file closer to the time"
+    )
+
+
+def _embargo(article: Article, head: Head | None, now: datetime) -> datetime | None:
+    """When the version's push may go out: the file's embargo or the story's pending one,
+    whichever is later; None when neither is still ahead (a past embargo is already public).
+
+    An update cannot bring a pending embargo forward: a re-export that lost the
+    embargo line must not publish early.
+    """
+    pending = head.embargo_until if head is not None else None
+    ahead = [t for t in (article.overrides.embargo, pending) if t is not None and t > now]
+    return max(ahead, default=None)
+
+
+def _cancels_push(article: Article, head: Head | None, now: datetime) -> bool:
+    """An editor's ``notify: none`` while the story's embargo is pending calls its push off."""
+    return (
+        article.overrides.notify is Audience.NONE
+        and head is not None
+        and head.embargo_until is not None
+        and head.embargo_until > now
+    )
+
+
+def _changes_wait(article: Article, head: Head, now: datetime) -> bool:
+    """Whether an upload of the story's current text calls off or delays its pending push.
+
+    Editors do both by uploading the file again with one line changed; the text
+    being unchanged must not make the upload a no-op, or the push would go out
+    as first planned.
+    """
+    pending = head.embargo_until
+    if pending is None or pending <= now:
+        return False
+    own = article.overrides.embargo
+    return _cancels_push(article, head, now) or (own is not None and own > pending)
 
 
 def _taken_reason(article_id: str, head: Head) -> str:
@@ -392,6 +468,8 @@ def _build_version(
         change_line=described.line,
         changed_words=described.changed_words,
         compared_with=described.compared_with,
+        embargo_until=_embargo(article, head, now),
+        cancels_push=_cancels_push(article, head, now),
     )
 
 

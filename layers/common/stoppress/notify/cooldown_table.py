@@ -24,7 +24,15 @@ if TYPE_CHECKING:
 
 GATE_TYPE: Final = "cooldown"
 GATE_LIFETIME: Final = timedelta(days=2)
-_FIELDS: Final = ("window_until", "pushed_version", "held_version", "held_count", "flush_due")
+_FIELDS: Final = (
+    "window_until",
+    "pushed_version",
+    "held_version",
+    "held_count",
+    "flush_due",
+    "embargo_until",
+)
+_FLAGS: Final = ("held_new", "held_all", "released")
 
 
 class CooldownGateTable:
@@ -56,6 +64,9 @@ class CooldownGateTable:
             held_count=int(numbers["held_count"]),
             flush_due=float(numbers["flush_due"]),
             revision=int(item.get("revision", 0)),
+            embargo_until=float(numbers["embargo_until"]),
+            # Absent on gates written before embargoes: none of them applied.
+            **{name: bool(item.get(name, False)) for name in _FLAGS},
         )
 
     def write(self, article_id: str, gate: Gate, *, expected_revision: int) -> bool:
@@ -69,6 +80,10 @@ class CooldownGateTable:
             "held_version": gate.held_version,
             "held_count": gate.held_count,
             "flush_due": _seconds(gate.flush_due),
+            "embargo_until": _seconds(gate.embargo_until),
+            "held_new": gate.held_new,
+            "held_all": gate.held_all,
+            "released": gate.released,
             "revision": expected_revision + 1,
             "expires_at": int(gate.window_until + GATE_LIFETIME.total_seconds()),
         }

@@ -55,7 +55,8 @@ def build_payload(
     look = look or SiteLook()
     # When this version was posted, not the file's own "updated" date: that one is
     # editor-typed, often stale or date-only, and would make fresh news look old.
-    when = version.created_at
+    # An embargoed story is news from its embargo on, not from when it was stored.
+    when = max(version.created_at, version.embargo_until or version.created_at)
     url = article_url(site_base_url, version.article_id)
     is_new = version.change is ChangeKind.NEW
     body = version.summary if is_new else (version.change_line or version.summary)
