@@ -15,7 +15,9 @@
  * Clicks: the body or the "read" action focuses a tab on the article or opens
  * one; "unfollow" asks the API to stop that story's topic for this browser
  * (DELETE /subscriptions with the subscription's auth secret as proof). The
- * API's URL is in the state stoppress.js saves in Cache Storage.
+ * API's URL is in the state stoppress.js saves in Cache Storage. Both are also
+ * counted for the version the notification showed (POST /events, with nothing
+ * about the reader), beside opening or unfollowing, never before it.
  */
 "use strict";
 
@@ -175,13 +177,40 @@ async function unfollow(article) {
   return true;
 }
 
+// Counts a click or an unfollow for the version the notification showed. The body names
+// the version and the action only; no cookie goes with it. keepalive lets the request
+// finish after the worker is done with the click.
+async function count(article, action) {
+  const state = await savedState();
+  const known = text(article.id) && Number.isInteger(article.version) && article.version > 0;
+  if (!state || !text(state.api) || !known) return;
+  await fetch(state.api + "/events", {
+    method: "POST",
+    mode: "cors",
+    credentials: "omit",
+    keepalive: true,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ article_id: article.id, version: article.version, action }),
+  });
+}
+
+// A count that fails (offline, throttled, a version the API does not know) changes
+// nothing for the reader.
+const counted = (article, action) => count(article, action).catch(() => {});
+
 self.addEventListener("notificationclick", (event) => {
   const notification = event.notification;
   const data = isObject(notification.data) ? notification.data : {};
+  const article = isObject(data.article) ? data.article : {};
   if (event.action === "unfollow") {
     event.waitUntil(
-      unfollow(isObject(data.article) ? data.article : {}).then(
-        (done) => done && notification.close(),
+      unfollow(article).then(
+        (done) => {
+          if (!done) return undefined;
+          notification.close();
+          // Counted once done: a reader who had to try again is still one unfollow.
+          return counted(article, "unfollow");
+        },
         () => {}, // offline or refused: the notification stays, so the reader can try again
       ),
     );
@@ -190,7 +219,10 @@ self.addEventListener("notificationclick", (event) => {
   notification.close();
   const actions = isObject(data.actions) ? data.actions : {};
   const target = text(actions[event.action]) || text(data.navigate) || self.registration.scope;
-  event.waitUntil(openArticle(target));
+  const opened = openArticle(target);
+  // Started beside opening, which never waits for it.
+  const clicked = event.action === "" || event.action === "read" ? counted(article, "click") : null;
+  event.waitUntil(Promise.all([opened, clicked]));
 });
 
 // The push service replaced or expired the subscription: subscribe again with the

@@ -2,7 +2,8 @@
 
 GET /vapid-public-key, POST /subscriptions, DELETE /subscriptions (everything,
 or with ``topics`` only those), POST /subscriptions/lookup (what a subscription
-follows; a POST so the auth secret stays out of URLs and access logs). Errors are
+follows; a POST so the auth secret stays out of URLs and access logs), POST /events
+(a notification clicked or its story unfollowed, counted per version). Errors are
 ``{"error": {"code", "message"}}`` with a 4xx status (503 when a dependency
 is unavailable). Request bodies and key material are never logged.
 """
@@ -24,10 +25,12 @@ from stoppress.core.errors import (
     InvalidSubscriptionError,
     NotFoundError,
     TransientError,
+    UnknownVersionError,
 )
 from stoppress.core.observability import logger, metrics, tracer
 from stoppress.core.settings import SubscribeSettings, load_settings
-from stoppress.subscribe import service
+from stoppress.subscribe import engagement, service
+from stoppress.subscribe.engagement_table import EngagementTable
 from stoppress.subscribe.follows_table import FollowsTable
 from stoppress.subscribe.http import (
     RequestError,
@@ -38,6 +41,7 @@ from stoppress.subscribe.http import (
 )
 from stoppress.subscribe.requests import (
     ENDPOINT_SETTINGS,
+    EngagementRequest,
     LookupRequest,
     SubscribeRequest,
     UnsubscribeRequest,
@@ -45,6 +49,8 @@ from stoppress.subscribe.requests import (
 from stoppress.subscriptions.table import SubscriptionStore
 
 LOOKUP_PATH = "/subscriptions/lookup"
+EVENTS_PATH = "/events"
+ENGAGEMENT_METRICS = {"click": "Clicks", "unfollow": "Unfollows"}
 
 
 @warm.cached
@@ -59,6 +65,7 @@ def _api(settings: SubscribeSettings) -> APIGatewayHttpResolver:
         settings.table_name, topic_shards=settings.topic_shards, expiry=settings
     )
     follows = FollowsTable(settings.table_name)
+    counters = EngagementTable(settings.table_name)
     context = {ENDPOINT_SETTINGS: settings}
 
     @app.get("/vapid-public-key")
@@ -95,6 +102,13 @@ def _api(settings: SubscribeSettings) -> APIGatewayHttpResolver:
         # One reader's follows: no cache on the way may keep them.
         return json_response(200, body, {"Cache-Control": "no-store"})
 
+    @app.post(EVENTS_PATH)
+    def post_event() -> Response:
+        request = EngagementRequest.model_validate(request_json(app))
+        engagement.count_engagement(request, counters)
+        metrics.add_metric(name=ENGAGEMENT_METRICS[request.action], unit=MetricUnit.Count, value=1)
+        return Response(status_code=204)
+
     @app.exception_handler(RequestError)
     def on_requesterror_response(e: RequestError) -> Response:
         return error_response(e.status, e.code, e.message)
@@ -106,6 +120,10 @@ def _api(settings: SubscribeSettings) -> APIGatewayHttpResolver:
     @app.exception_handler(InvalidSubscriptionError)
     def on_invalid_subscription(e: InvalidSubscriptionError) -> Response:
         return error_response(400, "invalid_request", f"subscription.endpoint: {e.reason}")
+
+    @app.exception_handler(UnknownVersionError)
+    def on_unknown_version(e: UnknownVersionError) -> Response:
+        return error_response(404, "not_found", e.reason)
 
     @app.exception_handler(ForbiddenError)
     def on_forbidden(_: ForbiddenError) -> Response:

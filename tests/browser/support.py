@@ -7,7 +7,14 @@ from typing import Any
 
 import boto3
 
-from stoppress.contracts.keys import TOPIC_PK_PREFIX, subscription_id, topic_member_sk
+from stoppress.contracts.engagement import ENGAGEMENT_COUNTERS
+from stoppress.contracts.keys import (
+    TOPIC_PK_PREFIX,
+    article_pk,
+    delivery_sk,
+    subscription_id,
+    topic_member_sk,
+)
 from stoppress_dev.localstack import LocalStack
 from stoppress_dev.pushservice import Subscriber
 
@@ -90,6 +97,17 @@ def member_topics(stack: LocalStack, sub: Subscriber) -> list[str]:
     pks = [item["pk"]["S"] for page in pages for item in page["Items"]]
     # TOPIC#<topic>#<shard>: the topic is what lies between the prefix and the last "#".
     return sorted(pk[len(TOPIC_PK_PREFIX) :].rsplit("#", 1)[0] for pk in pks)
+
+
+def engagement(stack: LocalStack, article_id: str, version: int) -> dict[str, int]:
+    """The clicks and unfollows counted on a version's DELIVERY item (0 where none)."""
+    key = {"pk": {"S": article_pk(article_id)}, "sk": {"S": delivery_sk(version)}}
+    item = (
+        _table(stack)
+        .get_item(TableName=stack.state.table, Key=key, ConsistentRead=True)
+        .get("Item", {})
+    )
+    return {c: int(item[c]["N"]) if c in item else 0 for c in ENGAGEMENT_COUNTERS.values()}
 
 
 # Counts every settled showNotification() in the worker, so a test reads the

@@ -7,15 +7,17 @@ reads ``registration.getNotifications()`` only after the worker's
 persistent profile hands its notifications to a notification server on a
 private D-Bus session bus (tests/fakes/desktop_notifications.py), which clicks
 "Unfollow story" as a desktop would; Chromium then fires a trusted
-``notificationclick`` in the worker, and the worker calls the local stack's API.
+``notificationclick`` in the worker, and the worker calls the local stack's API, which
+also counts the click or the unfollow on the version's DELIVERY item.
 """
 
 import functools
 import http.server
 import json
 import threading
+import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +32,7 @@ from tests.browser.support import (
     FAKE_SUBSCRIBE,
     READ_NOTIFICATIONS,
     ServiceWorkerPush,
+    engagement,
     member_topics,
     stored_topics,
     wait_for,
@@ -331,14 +334,32 @@ def show_on_desktop(
     raise AssertionError(f"{title!r} never reached the desktop")
 
 
+def publish_story_and_update(stack: LocalStack, upload: Callable[[str, str], None]) -> None:
+    """Versions 1 and 2 of the story, stored before anyone subscribes (so nobody is pushed)."""
+    for sample in (f"{STORY}.txt", f"{STORY}-update.txt"):
+        upload(sample, f"articles/{STORY}.txt")
+        stack.wait_idle(timeout=30)
+
+
+def counted_once(stack: LocalStack, version: int, expected: dict[str, int]) -> None:
+    """The version's counts reach ``expected`` and stay there (no second count follows)."""
+    wait_for(lambda: engagement(stack, STORY, version) == expected, what=f"the counts {expected}")
+    settle = time.monotonic() + 1.5
+    while time.monotonic() < settle:
+        assert engagement(stack, STORY, version) == expected
+        time.sleep(0.1)
+
+
 def test_unfollow_story_on_the_notification_removes_only_that_follow(
     desktop_chromium: Any,
     notification_server: tuple[str, NotificationServer],
     stack: LocalStack,
     push: PushService,
+    upload: Callable[[str, str], None],
 ) -> None:
     _, desktop = notification_server
     site = stack.state.web_url
+    publish_story_and_update(stack, upload)
     reader, other_follower = push.new_subscriber("reader"), push.new_subscriber("other")
     page, sw = subscribe_through_the_prompt(desktop_chromium, stack, reader)
     # Another browser follows the same story; its follow must stay.
@@ -372,6 +393,9 @@ def test_unfollow_story_on_the_notification_removes_only_that_follow(
     )
     assert state["topics"] == ["all"]
     assert len(desktop_chromium.pages) == pages  # unfollowing opens nothing
+    # Counted on the version the notification showed, as an unfollow, not a click.
+    counted_once(stack, 2, {"clicks": 0, "unfollows": 1})
+    assert engagement(stack, STORY, 1) == {"clicks": 0, "unfollows": 0}
 
 
 def test_a_click_on_the_notification_opens_the_article(
@@ -391,4 +415,29 @@ def test_a_click_on_the_notification_opens_the_article(
         desktop.click(notification, "Read")
     assert opened.value.url == f"{site}/articles/{OTHER_STORY}"
     desktop.wait_for(lambda _: notification.closed, what="the notification to close")
+    assert stored_topics(stack, reader) == ["all", f"article:{STORY}"]
+
+
+def test_a_click_on_a_notification_is_counted_once_for_its_version(
+    desktop_chromium: Any,
+    notification_server: tuple[str, NotificationServer],
+    stack: LocalStack,
+    push: PushService,
+    upload: Callable[[str, str], None],
+) -> None:
+    _, desktop = notification_server
+    site = stack.state.web_url
+    publish_story_and_update(stack, upload)
+    reader = push.new_subscriber("reader")
+    page, sw = subscribe_through_the_prompt(desktop_chromium, stack, reader)
+    page.goto(f"{site}/articles/rail-strike-talks")  # another story: the click opens this one
+
+    payload = news_push(site, actions=follower_actions(site))  # version 1, as first pushed
+    notification = show_on_desktop(sw, desktop, payload)
+    with desktop_chromium.expect_page() as opened:
+        desktop.click(notification)  # the notification itself, not a button
+    assert opened.value.url == f"{site}/articles/{STORY}"
+
+    counted_once(stack, 1, {"clicks": 1, "unfollows": 0})
+    assert engagement(stack, STORY, 2) == {"clicks": 0, "unfollows": 0}
     assert stored_topics(stack, reader) == ["all", f"article:{STORY}"]

@@ -66,8 +66,20 @@ async ({ source, scenario }) => {
     }),
   };
   const fakeFetch = async (url, init = {}) => {
-    calls.push(["fetch", url, init.method || "GET", init.body ? JSON.parse(init.body) : null]);
+    const call = ["fetch", url, init.method || "GET", init.body ? JSON.parse(init.body) : null];
+    // Only the count sets these; the other requests' records stay four long.
+    if ("keepalive" in init || "credentials" in init) {
+      call.push({ keepalive: init.keepalive, credentials: init.credentials, mode: init.mode });
+    }
+    calls.push(call);
     if (scenario.offline) throw new TypeError("Failed to fetch");
+    if (url.endsWith("/events")) {
+      // A slow API: what the click does must not wait for it.
+      await new Promise((resolve) => setTimeout(resolve, scenario.eventsDelayMs || 0));
+      calls.push(["counted", url]);
+      if (scenario.eventsFail) throw new TypeError("Failed to fetch");
+      return new Response(null, { status: scenario.eventsStatus || 204 });
+    }
     if (init.method === "DELETE") return new Response(null, { status: scenario.status || 204 });
     return new Response(JSON.stringify({ publicKey: "BAECAw" }), { status: 200 });
   };
@@ -329,10 +341,12 @@ def test_unfollow_asks_the_api_to_stop_that_story_and_remembers_it(run_worker: A
                 "auth": "AAECAwQFBgcICQoLDA0ODw",  # base64url of bytes 0..15
                 "topics": ["article:nato-resumes-contacts"],
             },
-        ]
+        ],
+        count("unfollow"),
     ]
     assert ["savedState", {**STATE, "topics": ["all"]}] in calls
-    assert calls[-1] == ["close"]
+    # Counted once the unfollow is done, never holding it up.
+    assert kinds(calls).index("close") < calls.index(count("unfollow"))
     assert not [c for c in calls if c[0] in ("open", "focus")]
 
 
@@ -348,6 +362,7 @@ def test_an_unfollow_that_cannot_be_done_leaves_the_notification(
     calls = run_worker(type="notificationclick", action="unfollow", data=CLICKED, **scenario)
     assert ["close"] not in calls
     assert not [c for c in calls if c[0] == "savedState"]
+    assert not counts(calls)  # the reader may try again: that one will count
 
 
 def test_an_unfollow_the_api_no_longer_knows_is_done(run_worker: Any) -> None:
@@ -359,16 +374,96 @@ def test_an_unfollow_the_api_no_longer_knows_is_done(run_worker: Any) -> None:
         subscription=SUBSCRIPTION,
         status=403,
     )
-    assert calls[-1] == ["close"]
+    assert ["close"] in calls
+    assert counts(calls) == [count("unfollow")]
 
 
 def test_the_read_action_opens_its_own_url(run_worker: Any) -> None:
     calls = run_worker(type="notificationclick", action="read", data=CLICKED, windows=[SITE])
     assert ["close"] in calls
     assert calls[-1] == ["open", ARTICLE + "?from=notification"]
-    assert not [c for c in calls if c[0] == "fetch"]
+    assert not [c for c in calls if c[0] == "fetch"]  # no saved state: no API to count with
 
 
 def test_an_unknown_action_opens_the_article(run_worker: Any) -> None:
-    calls = run_worker(type="notificationclick", action="share", data=CLICKED, windows=[SITE])
+    calls = run_worker(
+        type="notificationclick", action="share", data=CLICKED, windows=[SITE], state=STATE
+    )
     assert calls[-1] == ["open", ARTICLE]
+    assert not counts(calls)  # a click is the body or "Read" only
+
+
+def count(action: str, version: int = 2) -> list[Any]:
+    """The request that counts ``action`` on the clicked notification's version."""
+    body = {"article_id": "nato-resumes-contacts", "version": version, "action": action}
+    options = {"keepalive": True, "credentials": "omit", "mode": "cors"}
+    return ["fetch", "https://api.example/events", "POST", body, options]
+
+
+def counts(calls: list[list[Any]]) -> list[list[Any]]:
+    return [c for c in calls if c[0] == "fetch" and c[1].endswith("/events")]
+
+
+def kinds(calls: list[list[Any]]) -> list[str]:
+    return [c[0] for c in calls]
+
+
+@pytest.mark.parametrize("action", ["", "read"], ids=["body", "read"])
+def test_a_click_is_counted_for_the_version_beside_opening_it(run_worker: Any, action: str) -> None:
+    calls = run_worker(
+        type="notificationclick",
+        action=action,
+        data=CLICKED,
+        windows=[SITE],
+        state=STATE,
+        eventsDelayMs=300,
+    )
+    assert counts(calls) == [count("click")]
+    # The article opened while the count was still on its way.
+    assert kinds(calls).index("open") < kinds(calls).index("counted")
+    assert not [c for c in calls if c[0] == "fetch" and c[1].endswith("/subscriptions")]
+
+
+@pytest.mark.parametrize(
+    "trouble",
+    [{"eventsFail": True}, {"eventsStatus": 404}, {"eventsStatus": 429}, {"eventsStatus": 503}],
+    ids=["offline", "unknown-version", "throttled", "unavailable"],
+)
+def test_a_count_that_fails_changes_nothing_for_the_reader(
+    run_worker: Any, trouble: dict[str, Any]
+) -> None:
+    clicked = run_worker(
+        type="notificationclick", data=CLICKED, windows=[SITE], state=STATE, **trouble
+    )
+    assert counts(clicked) == [count("click")]
+    assert ["open", ARTICLE] in clicked
+
+    unfollowed = run_worker(
+        type="notificationclick",
+        action="unfollow",
+        data=CLICKED,
+        state=STATE,
+        subscription=SUBSCRIPTION,
+        **trouble,
+    )
+    assert counts(unfollowed) == [count("unfollow")]
+    assert ["savedState", {**STATE, "topics": ["all"]}] in unfollowed
+    assert ["close"] in unfollowed
+
+
+NOT_A_VERSION = {
+    "no article": {"navigate": ARTICLE},
+    "no id": {"navigate": ARTICLE, "article": {"id": "", "version": 2}},
+    "version as text": {"navigate": ARTICLE, "article": {"id": "nato", "version": "2"}},
+    "version zero": {"navigate": ARTICLE, "article": {"id": "nato", "version": 0}},
+    "version fractional": {"navigate": ARTICLE, "article": {"id": "nato", "version": 1.5}},
+}
+
+
+@pytest.mark.parametrize("data", NOT_A_VERSION.values(), ids=NOT_A_VERSION.keys())
+def test_a_notification_without_a_version_is_opened_not_counted(
+    run_worker: Any, data: dict[str, Any]
+) -> None:
+    calls = run_worker(type="notificationclick", data=data, windows=[SITE], state=STATE)
+    assert calls[-1] == ["open", ARTICLE]
+    assert not counts(calls)

@@ -166,6 +166,7 @@ def test_history_and_diff_of_a_story(
         "failed": 0,
         "retried": 0,
         "clicks": 0,
+        "unfollows": 0,
     }
     assert history["versions"][1]["delivery"]["sent"] == 1
     assert history["versions"][2]["delivery"] is None

@@ -28,6 +28,7 @@ from schemathesis.specs.openapi.checks import (
 from functions.subscribe.app import lambda_handler
 from stoppress.subscribe.http import declares_json
 from stoppress.subscribe.requests import (
+    EngagementRequest,
     LookupRequest,
     PushSubscriptionJSON,
     SubscribeRequest,
@@ -35,6 +36,7 @@ from stoppress.subscribe.requests import (
 )
 from stoppress_dev.template import api_routes
 from tests.fakes.lambda_context import lambda_context
+from tests.integration.test_engagement_api import store_head
 from tests.integration.test_subscribe_api import (
     EVENTS,
     PUBLIC_PARAMETER,
@@ -72,6 +74,7 @@ def test_the_description_covers_exactly_the_deployed_routes() -> None:
         ("UnsubscribeRequest", UnsubscribeRequest),
         ("LookupRequest", LookupRequest),
         ("PushSubscription", PushSubscriptionJSON),
+        ("EngagementRequest", EngagementRequest),
     ],
 )
 def test_the_described_bodies_have_the_fields_the_models_read(
@@ -127,6 +130,9 @@ def deployed(table: str, monkeypatch: pytest.MonkeyPatch) -> None:
     )
     example = schema.raw_schema["components"]["schemas"]["SubscribeRequest"]["example"]
     assert call_api("POST", "/subscriptions", example)["statusCode"] == 201
+    # ... and the story the engagement example names, so its events are counted.
+    clicked = schema.raw_schema["components"]["schemas"]["EngagementRequest"]["example"]
+    store_head(table, clicked["article_id"], version=clicked["version"])
 
 
 @schema.parametrize()

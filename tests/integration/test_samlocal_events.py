@@ -10,6 +10,7 @@ import pytest
 from stoppress.contracts.keys import (
     SUB_SK,
     article_pk,
+    delivery_sk,
     subscription_id,
     subscription_pk,
     version_sk,
@@ -217,3 +218,25 @@ def test_a_lookup_needs_the_subscription_and_lists_only_its_topics():
     assert not judge("HttpApi", lookup, strange, stored, stored, vapid_public_key="k").ok
     refused = answer(403, {"error": {"code": "forbidden", "message": "no"}})
     assert not judge("HttpApi", lookup, refused, stored, stored, vapid_public_key="k").ok
+
+
+def test_a_click_event_needs_the_versions_click_count_one_higher():
+    click = _events()["api-events-click.json"]
+    request = json.loads(click["body"])
+    key = (article_pk(request["article_id"]), delivery_sk(request["version"]))
+    counted = {"statusCode": 204, "body": None}
+    before = {key: {"sent": 3, "clicks": 1}}
+
+    verdict = judge(
+        "HttpApi", click, counted, before, {key: {"sent": 3, "clicks": 2}}, vapid_public_key="k"
+    )
+    assert verdict.ok, verdict.problems
+    assert "clicks" in verdict.summary
+    assert judge("HttpApi", click, counted, {}, {key: {"clicks": 1}}, vapid_public_key="k").ok
+    assert not judge("HttpApi", click, counted, before, before, vapid_public_key="k").ok
+    twice = {key: {"sent": 3, "clicks": 3}}
+    assert not judge("HttpApi", click, counted, before, twice, vapid_public_key="k").ok
+    unfollowed = {key: {"sent": 3, "clicks": 1, "unfollows": 1}}
+    assert not judge("HttpApi", click, counted, before, unfollowed, vapid_public_key="k").ok
+    missing = {"statusCode": 404, "body": json.dumps({"error": {"code": "not_found"}})}
+    assert not judge("HttpApi", click, missing, {}, {}, vapid_public_key="k").ok

@@ -75,6 +75,8 @@ def test_delivery_counters_add_up_across_senders(table: str) -> None:
         "expired": 1,
         "failed": 1,
         "retried": 2,
+        "clicks": 0,
+        "unfollows": 0,
         "first_sent_at": start,
         "last_sent_at": start + timedelta(seconds=9),
     }

@@ -16,6 +16,7 @@ import pytest
 from pydantic import BaseModel
 from samtranslator.translator.transform import transform
 
+from stoppress.contracts.engagement import ENGAGEMENT_COUNTERS
 from stoppress.contracts.keys import (
     SUB_PK_PREFIX,
     TOPIC_PK_PREFIX,
@@ -23,6 +24,7 @@ from stoppress.contracts.keys import (
     rejection_pk,
 )
 from stoppress.core.settings import IngestSettings, NotifySettings, SendSettings, SubscribeSettings
+from stoppress.subscribe.engagement_table import HEAD_VERSION
 from stoppress_dev.template import PROJECT_ROOT, TEMPLATE_PATH, load_template
 
 NOTIFY_FILTER = (
@@ -88,12 +90,13 @@ TABLE_ACCESS: dict[str, dict[str, set[str]]] = {
         "dynamodb:PutItem": {ARTICLES, REJECTIONS},
     },
     # SubscriptionStore: get, put (Puts, Updates, Deletes), delete (Deletes); FollowsTable:
-    # the SUB item, then memberships and story heads in batches.
+    # the SUB item, then memberships and story heads in batches; EngagementTable: a story's
+    # head, then a version's counters (ENGAGEMENT_ATTRIBUTES only).
     "SubscribeFunction": {
-        "dynamodb:GetItem": {SUBSCRIPTIONS},
+        "dynamodb:GetItem": {SUBSCRIPTIONS, ARTICLES},
         "dynamodb:BatchGetItem": {TOPICS, ARTICLES},
         "dynamodb:PutItem": {SUBSCRIPTIONS, TOPICS},
-        "dynamodb:UpdateItem": {SUBSCRIPTIONS, TOPICS},
+        "dynamodb:UpdateItem": {SUBSCRIPTIONS, TOPICS, ARTICLES},
         "dynamodb:DeleteItem": {SUBSCRIPTIONS, TOPICS},
     },
     # JobLedgerTable: record, erase; CooldownGateTable: read, write, version. The stream
@@ -111,6 +114,14 @@ TABLE_ACCESS: dict[str, dict[str, set[str]]] = {
         "dynamodb:Query": {TOPICS},
         "dynamodb:UpdateItem": {ARTICLES, SUBSCRIPTIONS, TOPICS},
         "dynamodb:DeleteItem": {SUBSCRIPTIONS, TOPICS},
+    },
+}
+# The attributes a statement limited by dynamodb:Attributes lets a role touch, per action:
+# the subscribe API's engagement counting in article partitions, and nothing else there.
+ENGAGEMENT_ATTRIBUTES: dict[str, dict[str, set[str]]] = {
+    "SubscribeFunction": {
+        "dynamodb:GetItem": {"pk", "sk", HEAD_VERSION},
+        "dynamodb:UpdateItem": {"pk", "sk", *ENGAGEMENT_COUNTERS.values()},
     },
 }
 DEPLOY_PARAMETERS = {
@@ -348,9 +359,15 @@ def test_function_policies_name_their_resources(resources: dict[str, Any]) -> No
                     assert "*" not in action, f"{name}: {action}"
 
 
-def _table_grants(role: dict[str, Any]) -> dict[str, set[str]]:
-    """Per DynamoDB action, the partition key patterns a role's inline policies allow."""
-    grants: dict[str, set[str]] = {}
+# Conditions that narrow a statement below its partitions (to named attributes), never widen it.
+NARROWING_CONDITIONS = {
+    "ForAllValues:StringEquals": {"dynamodb:Attributes"},
+    "StringEqualsIfExists": {"dynamodb:Select", "dynamodb:ReturnValues"},
+}
+
+
+def _table_statements(role: dict[str, Any]) -> Iterator[tuple[list[str], dict[str, Any]]]:
+    """Each statement of a role's inline policies on the table: its DynamoDB actions and it."""
     for policy in role["Properties"].get("Policies", []):
         for statement in _statements(policy["PolicyDocument"]):
             actions = [a for a in _as_list(statement["Action"]) if a.startswith("dynamodb:")]
@@ -359,12 +376,38 @@ def _table_grants(role: dict[str, Any]) -> dict[str, set[str]]:
             sid = statement.get("Sid")
             assert statement["Effect"] == "Allow", sid
             assert _as_list(statement["Resource"]) == [{"Fn::GetAtt": ["Table", "Arn"]}], sid
-            assert list(statement.get("Condition", {})) == ["ForAllValues:StringLike"], sid
-            (condition,) = statement["Condition"].values()
-            assert list(condition) == ["dynamodb:LeadingKeys"], sid
-            for action in actions:
-                grants.setdefault(action, set()).update(_as_list(condition["dynamodb:LeadingKeys"]))
+            conditions = statement.get("Condition", {})
+            assert list(conditions)[:1] == ["ForAllValues:StringLike"], sid
+            assert list(conditions["ForAllValues:StringLike"]) == ["dynamodb:LeadingKeys"], sid
+            for operator, keys in conditions.items():
+                if operator != "ForAllValues:StringLike":
+                    assert set(keys) <= NARROWING_CONDITIONS.get(operator, set()), (sid, operator)
+            yield actions, statement
+
+
+def _table_grants(role: dict[str, Any]) -> dict[str, set[str]]:
+    """Per DynamoDB action, the partition key patterns a role's inline policies allow."""
+    grants: dict[str, set[str]] = {}
+    for actions, statement in _table_statements(role):
+        leading = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+        for action in actions:
+            grants.setdefault(action, set()).update(_as_list(leading))
     return grants
+
+
+def _attribute_limits(role: dict[str, Any]) -> dict[str, set[str]]:
+    """Per DynamoDB action, the attributes statements limited to some attributes allow."""
+    limits: dict[str, set[str]] = {}
+    for actions, statement in _table_statements(role):
+        limited = statement["Condition"].get("ForAllValues:StringEquals", {})
+        if "dynamodb:Attributes" not in limited:
+            continue
+        assert statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] == [
+            ARTICLES
+        ], statement.get("Sid")
+        for action in actions:
+            limits.setdefault(action, set()).update(limited["dynamodb:Attributes"])
+    return limits
 
 
 @pytest.mark.parametrize("logical_id", sorted(TABLE_ACCESS))
@@ -374,6 +417,25 @@ def test_each_role_may_do_on_the_table_only_what_its_code_does(
     role = transformed["Resources"][f"{logical_id}Role"]
 
     assert _table_grants(role) == TABLE_ACCESS[logical_id]
+
+
+@pytest.mark.parametrize("logical_id", sorted(TABLE_ACCESS))
+def test_article_partitions_the_api_reaches_only_through_named_attributes(
+    transformed: dict[str, Any], logical_id: str
+) -> None:
+    role = transformed["Resources"][f"{logical_id}Role"]
+
+    assert _attribute_limits(role) == ENGAGEMENT_ATTRIBUTES.get(logical_id, {})
+
+
+def test_engagement_writes_return_nothing_and_reads_name_their_attributes(
+    resources: dict[str, Any],
+) -> None:
+    (policy,) = _props(resources, "SubscribeFunction")["Policies"]
+    by_sid = {s.get("Sid"): s for s in _statements(policy)}
+    read, count = by_sid["ReadArticleVersions"], by_sid["CountEngagement"]
+    assert read["Condition"]["StringEqualsIfExists"] == {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"}
+    assert count["Condition"]["StringEqualsIfExists"] == {"dynamodb:ReturnValues": "NONE"}
 
 
 def test_table_access_covers_every_function() -> None:
@@ -471,9 +533,35 @@ def test_subscribe_routes_are_the_contract_routes(resources: dict[str, Any]) -> 
         "Subscribe": ("POST", "/subscriptions"),
         "Unsubscribe": ("DELETE", "/subscriptions"),
         "LookupSubscription": ("POST", "/subscriptions/lookup"),
+        "NotificationEvent": ("POST", "/events"),
     }
     cors = _props(resources, "HttpApi")["CorsConfiguration"]
     assert cors["AllowOrigins"] == [{"Ref": "SiteOrigin"}]
+
+
+def test_notification_events_have_their_own_throttle(
+    template: dict[str, Any], transformed: dict[str, Any]
+) -> None:
+    (stage,) = [
+        r for r in transformed["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Stage"
+    ]
+    assert stage["Properties"]["RouteSettings"] == {
+        "POST /events": {
+            "ThrottlingBurstLimit": {"Ref": "EventsBurstLimit"},
+            "ThrottlingRateLimit": {"Ref": "EventsRateLimit"},
+        }
+    }
+    parameters = template["Parameters"]
+    # One version's events all add to one item, which takes at most 1,000 writes a second.
+    assert parameters["EventsRateLimit"]["MaxValue"] < 1000
+    assert parameters["EventsRateLimit"]["Default"] <= parameters["EventsBurstLimit"]["Default"]
+
+
+def test_the_dashboard_shows_engagement_beside_pushes_sent(resources: dict[str, Any]) -> None:
+    body = json.loads(_props(resources, "Dashboard")["DashboardBody"]["Fn::Sub"])
+    (pushes,) = [w for w in body["widgets"] if w["properties"]["title"] == "Pushes"]
+    names = [m[1] for m in pushes["properties"]["metrics"]]
+    assert {"PushesSent", "Clicks", "Unfollows"} <= set(names)
 
 
 @pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))

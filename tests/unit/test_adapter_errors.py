@@ -30,6 +30,7 @@ from stoppress.notify.job_ledger import JobLedgerTable
 from stoppress.notify.planning import plan_fanout
 from stoppress.send.claims import SendClaims
 from stoppress.send.delivery_stats import DeliveryStats
+from stoppress.subscribe.engagement_table import EngagementTable
 from stoppress.subscriptions.model import Subscription
 from stoppress.subscriptions.table import SubscriptionStore
 
@@ -128,6 +129,8 @@ CALLS: dict[str, tuple[str, Callable[[Any], object]]] = {
         lambda c: DeliveryStats(TABLE, c).add("story", 1, sent=1, at=WHEN),
     ),
     "delivery stats get": ("dynamodb", lambda c: DeliveryStats(TABLE, c).get("story", 1)),
+    "engagement head": ("dynamodb", lambda c: EngagementTable(TABLE, c).latest_version("story")),
+    "engagement count": ("dynamodb", lambda c: EngagementTable(TABLE, c).add("story", 1, "click")),
     "push queue": ("sqs", lambda c: PushQueue(QUEUE_URL, c, backoff_seconds=0).enqueue([JOB])),
     "vapid key": ("ssm", lambda c: vapid_keys.public_key("/stoppress/vapid/public-key")),
 }

@@ -158,7 +158,8 @@ def history() -> History:
         article_id=STORY,
         versions=(
             VersionRecord(
-                version(1), {"sent": 5, "expired": 1, "failed": 0, "retried": 2, "clicks": 0}
+                version(1),
+                {"sent": 8, "expired": 1, "failed": 0, "retried": 2, "clicks": 3, "unfollows": 1},
             ),
             VersionRecord(version(2), None),
         ),
@@ -172,8 +173,9 @@ def test_history_lists_versions_counts_and_the_held_update() -> None:
     text = output(console)
     lines = text.splitlines()
     row = next(line for line in lines if line.startswith("1 "))
-    assert row.split()[-5:] == ["5", "1", "0", "2", "0"]
-    assert next(line for line in lines if line.startswith("2 ")).split()[-5:] == ["–"] * 5
+    assert row.split()[-7:] == ["8", "1", "0", "2", "3", "1", "37.5%"]
+    assert next(line for line in lines if line.startswith("2 ")).split()[-7:] == ["–"] * 7
+    assert "click rate" in lines[1]
     assert "v2  The river will crest near 24 feet." in text
     goes_out = datetime(2026, 11, 30, 9, 20, tzinfo=UTC).astimezone()
     assert f"v5 held, goes out at {goes_out:%H:%M:%S} covering 3 updates" in text
@@ -184,11 +186,12 @@ def test_history_json() -> None:
     assert data["article_id"] == STORY
     assert [v["version"] for v in data["versions"]] == [1, 2]
     assert data["versions"][0]["delivery"] == {
-        "sent": 5,
+        "sent": 8,
         "expired": 1,
         "failed": 0,
         "retried": 2,
-        "clicks": 0,
+        "clicks": 3,
+        "unfollows": 1,
     }
     assert data["versions"][1]["delivery"] is None
     assert data["versions"][0]["created_at"] == "2026-11-30T09:01:00+00:00"

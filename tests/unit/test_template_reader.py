@@ -231,6 +231,7 @@ def test_api_routes() -> None:
         ("POST", "/subscriptions"),
         ("DELETE", "/subscriptions"),
         ("POST", "/subscriptions/lookup"),
+        ("POST", "/events"),
     ]
     assert tpl.api_routes("SendFunction") == []
 
@@ -293,6 +294,7 @@ def test_functions_in_template_order_with_their_settings_resolved() -> None:
                 "Subscribe": "HttpApi",
                 "Unsubscribe": "HttpApi",
                 "LookupSubscription": "HttpApi",
+                "NotificationEvent": "HttpApi",
             },
         ),
         declared("NotifyFunction", 60, {"VersionStream": "DynamoDB", "CooldownWindows": "SQS"}),

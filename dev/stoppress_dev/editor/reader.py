@@ -23,7 +23,7 @@ from stoppress.notify.cooldown import Gate
 from stoppress.notify.cooldown_table import CooldownGateTable
 from stoppress_dev.editor.target import Target
 
-DELIVERY_COUNTS: Final = ("sent", "expired", "failed", "retried", "clicks")
+DELIVERY_COUNTS: Final = ("sent", "expired", "failed", "retried", "clicks", "unfollows")
 # The highest version number a sort key can hold (``keys.version_sk`` pads to six digits).
 _LAST_NUMBER: Final = 999_999
 # Every rejection's pk starts so: ``rejection_pk`` of the empty key.
@@ -55,7 +55,7 @@ class StackReader:
         return self._gates.read(article_id)
 
     def deliveries(self, article_id: str) -> dict[int, dict[str, int]]:
-        """Each version's DELIVERY#n counters (``clicks`` 0 where the item has none)."""
+        """Each version's DELIVERY#n counters (0 where the item has none yet)."""
         kwargs: dict[str, Any] = {
             "TableName": self.target.table,
             "KeyConditionExpression": "pk = :pk AND sk BETWEEN :first AND :last",

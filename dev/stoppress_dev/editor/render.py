@@ -195,12 +195,18 @@ def show_history(h: History, console: Console) -> None:
     table.add_column("audience")
     for name in DELIVERY_COUNTS:
         table.add_column(name, justify="right")
+    table.add_column("click rate", justify="right")
     lines = _fields()
     for r in h.versions:
         v = r.version
         counts = [str(r.delivery[n]) if r.delivery else "–" for n in DELIVERY_COUNTS]
         table.add_row(
-            str(v.number), _stamp(v.created_at), v.change.value, v.audience.value, *counts
+            str(v.number),
+            _stamp(v.created_at),
+            v.change.value,
+            v.audience.value,
+            *counts,
+            _click_rate(r.delivery),
         )
         if v.compared_with is not None:
             lines.add_row(f"v{v.number}", v.change_line or "(no words changed)")
@@ -216,6 +222,13 @@ def show_history(h: History, console: Console) -> None:
                 style="yellow",
             )
         )
+
+
+def _click_rate(delivery: dict[str, int] | None) -> str:
+    """Clicks / sent; "–" before anything was sent, as there is nothing to divide by."""
+    if not delivery or not delivery["sent"]:
+        return "–"
+    return f"{delivery['clicks'] / delivery['sent']:.1%}"
 
 
 def _table() -> Table:

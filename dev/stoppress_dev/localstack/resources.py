@@ -52,6 +52,7 @@ DEFAULT_ROUTES = (
     ("POST", "/subscriptions"),
     ("DELETE", "/subscriptions"),
     ("POST", "/subscriptions/lookup"),
+    ("POST", "/events"),
 )
 DEFAULT_MAX_RECEIVE_COUNT = 5
 

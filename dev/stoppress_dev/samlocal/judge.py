@@ -10,10 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from stoppress.contracts.engagement import ENGAGEMENT_COUNTERS
 from stoppress.contracts.keys import (
     COOLDOWN_SK,
     SUB_SK,
     article_pk,
+    delivery_sk,
     job_ledger_prefix,
     send_claim_sk,
     subscription_id,
@@ -172,6 +174,8 @@ def _judge_api(
         return Verdict(f"201, subscription {key[0]} stored, topics {after[key].get('topics')}")
     if route == "POST /subscriptions/lookup":
         return _judge_lookup(route, status, body, request, after)
+    if route == "POST /events":
+        return _judge_event(route, status, request, before, after)
     if route == "DELETE /subscriptions":
         endpoint = canonical_endpoint(request["endpoint"])
         key = (subscription_pk(subscription_id(endpoint)), SUB_SK)
@@ -179,6 +183,20 @@ def _judge_api(
             return Verdict("", (f"{route}: {status}, {key[0]} not removed",))
         return Verdict(f"204, subscription {key[0]} removed")
     return Verdict(f"{status}")
+
+
+def _judge_event(route: str, status: Any, request: Any, before: Table, after: Table) -> Verdict:
+    """204, and the version's counter for the action one higher than before."""
+    try:
+        key = (article_pk(request["article_id"]), delivery_sk(int(request["version"])))
+        counter = ENGAGEMENT_COUNTERS[request["action"]]
+    except (TypeError, KeyError, ValueError):
+        return Verdict("", (f"{route}: a request that is not an engagement event",))
+    was = int((before.get(key) or {}).get(counter) or 0)
+    now = int((after.get(key) or {}).get(counter) or 0)
+    if status != 204 or now != was + 1:
+        return Verdict("", (f"{route}: {status}, {counter} of {key[0]} {key[1]} {was} → {now}",))
+    return Verdict(f"204, {counter} of {key[0]} {key[1]} {was} → {now}")
 
 
 def _judge_lookup(route: str, status: Any, body: Any, request: Any, after: Table) -> Verdict:

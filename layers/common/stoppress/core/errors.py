@@ -37,5 +37,13 @@ class ForbiddenError(StoppressError):
     """The caller could not prove it owns what it asked to change."""
 
 
+class UnknownVersionError(StoppressError):
+    """A request names a story or version that was never stored; ``reason`` says which."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class SettingsError(StoppressError):
     """A required setting (environment variable) is missing or malformed."""

@@ -2,7 +2,9 @@
 
 Many senders work on one version at once (one job per shard, plus retries), so
 counts are only ever added, never read and rewritten. ``first_sent_at`` is set
-once (``if_not_exists``); ``last_sent_at`` moves with every update.
+once (``if_not_exists``); ``last_sent_at`` moves with every update. The same item
+counts what readers did with the notification (``clicks``, ``unfollows``: the
+subscribe API adds those), so a reader's click may create it before a sender does.
 """
 
 from datetime import datetime
@@ -10,9 +12,11 @@ from typing import Any, Final
 
 from stoppress.aws import clients
 from stoppress.aws.errors import translated
+from stoppress.contracts.engagement import ENGAGEMENT_COUNTERS
 from stoppress.contracts.keys import article_pk, delivery_sk
 
 DELIVERY_TYPE: Final = "delivery"
+COUNTS: Final = ("sent", "expired", "failed", "retried", *ENGAGEMENT_COUNTERS.values())
 
 
 class DeliveryStats:
@@ -57,7 +61,8 @@ class DeliveryStats:
             )
 
     def get(self, article_id: str, version: int) -> dict[str, Any] | None:
-        """The counters as plain values (for reports and tests); None before the first push."""
+        """The counters as plain values (0 where not yet counted), for reports and tests;
+        None before the first push or click."""
         with translated("reading delivery stats"):
             response = self._client.get_item(
                 TableName=self._table_name,
@@ -67,9 +72,9 @@ class DeliveryStats:
         item = response.get("Item")
         if not item:
             return None
-        counts = {k: int(item[k]["N"]) for k in ("sent", "expired", "failed", "retried")}
-        return {
-            **counts,
-            "first_sent_at": datetime.fromisoformat(item["first_sent_at"]["S"]),
-            "last_sent_at": datetime.fromisoformat(item["last_sent_at"]["S"]),
+        counts = {k: int(item[k]["N"]) if k in item else 0 for k in COUNTS}
+        times = {
+            k: datetime.fromisoformat(item[k]["S"]) if k in item else None
+            for k in ("first_sent_at", "last_sent_at")
         }
+        return {**counts, **times}

@@ -1,4 +1,4 @@
-"""Subscribe/unsubscribe requests, as pydantic models.
+"""Subscribe/unsubscribe requests and a notification's engagement events, as pydantic models.
 
 The request models check everything that can be checked without the table:
 the endpoint rules (docs/design.md, "Security"; with the settings passed as validation
@@ -25,12 +25,14 @@ from pydantic import (
     field_validator,
 )
 
+from stoppress.contracts.engagement import EngagementAction
 from stoppress.contracts.keys import (
     ARTICLE_ID_PATTERN,
     ARTICLE_TOPIC_PREFIX,
     TAG_SLUG_PATTERN,
     TAG_TOPIC_PREFIX,
     TOPIC_ALL,
+    ArticleId,
 )
 from stoppress.core import base64url
 from stoppress.core.errors import InvalidSubscriptionError
@@ -48,6 +50,8 @@ P256_POINT_LENGTH: Final = 65
 AUTH_SECRET_LENGTH: Final = 16
 # Validation context key under which callers pass their PushEndpointSettings.
 ENDPOINT_SETTINGS: Final = "endpoint_settings"
+# Version numbers fit the six digits of their sort keys (``keys.version_sk``).
+MAX_VERSION: Final = 999_999
 
 _ARTICLE_ID = re.compile(ARTICLE_ID_PATTERN)
 _TAG_SLUG = re.compile(TAG_SLUG_PATTERN)
@@ -189,3 +193,13 @@ class LookupRequest(_Request):
 
     endpoint: Endpoint
     auth: AuthSecret
+
+
+class EngagementRequest(_Request):
+    """A reader clicked a notification (``click``: its body or "Read") or its "Unfollow
+    story" (``unfollow``): which version it showed, and nothing about who."""
+
+    article_id: ArticleId
+    # Strict: a version is the number the payload carried, never "3", 3.0 or true.
+    version: int = Field(strict=True, ge=1, le=MAX_VERSION)
+    action: EngagementAction
