@@ -1,5 +1,6 @@
 """What the editor's commands print: text for people, JSON with fixed keys for scripts."""
 
+import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
 from io import StringIO
@@ -195,7 +196,26 @@ def test_history_json() -> None:
     }
     assert data["versions"][1]["delivery"] is None
     assert data["versions"][0]["created_at"] == "2026-11-30T09:01:00+00:00"
-    assert data["held"] == {"version": 5, "covers": 3, "goes_out_at": "2026-11-30T09:20:00+00:00"}
+    assert data["held"] == {
+        "version": 5,
+        "covers": 3,
+        "goes_out_at": "2026-11-30T09:20:00+00:00",
+        "embargo_until": None,
+        "new_story": False,
+    }
+
+
+def test_history_says_a_push_waits_for_its_embargo_and_how_it_goes_out() -> None:
+    at = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    embargoed = HeldUpdate(version=2, covers=2, goes_out_at=at, embargo_until=at, new_story=True)
+    console = plain_console()
+    show_history(dataclasses.replace(history(), held=embargoed), console)
+    local = at.astimezone()
+    assert (
+        f"v2 embargoed until {local:%Y-%m-%d %H:%M:%S}: goes out at {local:%H:%M:%S} as a new story"
+    ) in output(console)
+    data = history_json(dataclasses.replace(history(), held=embargoed))["held"]
+    assert (data["embargo_until"], data["new_story"]) == ("2026-12-01T08:00:00+00:00", True)
 
 
 def a_diff(body_after: str) -> VersionDiff:

@@ -28,11 +28,15 @@ def story_id(name: str) -> str:
 
 @dataclass(frozen=True)
 class HeldUpdate:
-    """The latest update waiting for the story's cooldown window to close."""
+    """The latest version waiting for the story's cooldown window to close, or its embargo."""
 
     version: int
     covers: int
     goes_out_at: datetime
+    # The embargo the push waits for (None: only the cooldown).
+    embargo_until: datetime | None = None
+    # It will announce the story as new (the story was never pushed).
+    new_story: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,10 @@ def story_history(article_id: str, *, reader: StackReader) -> History:
             version=gate.held_version,
             covers=gate.held_count,
             goes_out_at=datetime.fromtimestamp(gate.window_until, tz=UTC),
+            embargo_until=(
+                datetime.fromtimestamp(gate.embargo_until, tz=UTC) if gate.embargo_until else None
+            ),
+            new_story=gate.held_new,
         )
     return History(
         article_id=article_id,

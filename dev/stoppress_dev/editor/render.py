@@ -17,7 +17,7 @@ from rich.text import Text
 
 from stoppress.articles.changes import SUBSTANTIAL_WORDS
 from stoppress.articles.model import Audience
-from stoppress_dev.editor.history import History, VersionDiff
+from stoppress_dev.editor.history import HeldUpdate, History, VersionDiff
 from stoppress_dev.editor.preview import Preview
 from stoppress_dev.editor.reader import DELIVERY_COUNTS
 from stoppress_dev.editor.rejections import RejectionScan
@@ -178,6 +178,8 @@ def history_json(h: History) -> dict[str, Any]:
                 "version": h.held.version,
                 "covers": h.held.covers,
                 "goes_out_at": _iso(h.held.goes_out_at),
+                "embargo_until": _iso(h.held.embargo_until),
+                "new_story": h.held.new_story,
             }
             if h.held
             else None
@@ -215,13 +217,21 @@ def show_history(h: History, console: Console) -> None:
         console.print(Text("What changed, since the version last pushed:", style="bold"))
         console.print(lines)
     if h.held:
-        console.print(
-            Text(
-                f"v{h.held.version} held, goes out at {_clock(h.held.goes_out_at)} "
-                f"covering {_plural(h.held.covers, 'update')}",
-                style="yellow",
-            )
+        console.print(Text(_held_line(h.held), style="yellow"))
+
+
+def _held_line(held: HeldUpdate) -> str:
+    """What waits: an update for its cooldown window, or a push for its embargo."""
+    if held.embargo_until is not None:
+        what = "as a new story" if held.new_story else f"covering {_plural(held.covers, 'update')}"
+        return (
+            f"v{held.version} embargoed until {_stamp(held.embargo_until)}: "
+            f"goes out at {_clock(held.goes_out_at)} {what}"
         )
+    return (
+        f"v{held.version} held, goes out at {_clock(held.goes_out_at)} "
+        f"covering {_plural(held.covers, 'update')}"
+    )
 
 
 def _click_rate(delivery: dict[str, int] | None) -> str:
