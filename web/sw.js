@@ -250,7 +250,15 @@ self.addEventListener("pushsubscriptionchange", (event) => {
         }
         subscription = await self.registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
       }
-      await post("POST", { subscription: subscription.toJSON(), topics: state.topics });
+      const stored = await post("POST", { subscription: subscription.toJSON(), topics: state.topics });
+      // The server keeps what it can (20 topics at most; no follow that has lapsed):
+      // remember its list, as the page does, so the two agree.
+      try {
+        const body = stored.ok ? await stored.json() : null;
+        if (body && Array.isArray(body.topics)) await saveState({ ...state, topics: body.topics });
+      } catch {
+        /* an answer without a list: keep ours */
+      }
       if (event.oldSubscription && event.oldSubscription.endpoint !== subscription.endpoint) {
         const old = event.oldSubscription.toJSON();
         if (old.keys && old.keys.auth) await post("DELETE", { endpoint: old.endpoint, auth: old.keys.auth });

@@ -81,6 +81,9 @@ async ({ source, scenario }) => {
       return new Response(null, { status: scenario.eventsStatus || 204 });
     }
     if (init.method === "DELETE") return new Response(null, { status: scenario.status || 204 });
+    if (init.method === "POST" && scenario.kept) {
+      return new Response(JSON.stringify({ id: "x", topics: scenario.kept }), { status: 201 });
+    }
     return new Response(JSON.stringify({ publicKey: "BAECAw" }), { status: 200 });
   };
   new Function("self", "caches", "fetch", source)(scope, fakeCaches, fakeFetch);
@@ -307,6 +310,16 @@ def test_subscription_change_resubscribes_with_the_same_topics(run_worker: Any) 
 
     # Not subscribed to anything (or turned off): nothing to renew.
     assert run_worker(type="pushsubscriptionchange", state=None, old=[4]) == []
+
+
+def test_subscription_change_remembers_the_topics_the_server_kept(run_worker: Any) -> None:
+    state = {"api": "https://api.example", "topics": ["all", "article:lapsed", "tag:transit"]}
+    kept = ["all", "tag:transit"]
+    calls = run_worker(type="pushsubscriptionchange", state=state, old=[4, 9, 9], kept=kept)
+    assert ["savedState", {**state, "topics": kept}] in calls
+    # An answer without a list leaves the browser's own.
+    calls = run_worker(type="pushsubscriptionchange", state=state, old=[4, 9, 9])
+    assert not [c for c in calls if c[0] == "savedState"]
 
 
 STATE = {
