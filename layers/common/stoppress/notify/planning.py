@@ -23,9 +23,13 @@ from stoppress.webpush.headers import Urgency, topic_header
 
 BREAKING_TAG: Final = "breaking"
 # A new story reaches the followers of at most this many of its tags (the first
-# ones the file names): each tag topic costs a job per shard, and a story's first
-# few tags are its section and main subjects.
+# ones the file names): each tag topic costs jobs, and a story's first few tags
+# are its section and main subjects.
 MAX_TAG_TOPICS: Final = 5
+# Shards one job reads for a topic after the first of an audience: such a topic
+# keeps only the members no earlier topic reaches (followers who are not subscribed
+# to everything), so a job per shard would cost more than its sending.
+LATER_TOPIC_SHARD_SPAN: Final = 8
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,8 @@ def plan_fanout(
     look: SiteLook | None = None,
     covers: int | None = None,
 ) -> list[PushJob]:
-    """One push job per shard of each of the version's audience topics (none for audience none).
+    """Push jobs for the version's audience topics (none for audience none): one per shard
+    of the first topic, one per ``LATER_TOPIC_SHARD_SPAN`` shards of each later one.
 
     ``covers``: how many updates the push stands for (a cooldown window's release).
     """
@@ -105,7 +110,8 @@ def plan_fanout(
     ttl = (ttls or PushTtls()).for_urgency(urgency)
     header = topic_header(version.article_id)
     jobs: list[PushJob] = []
-    for topic in topics:
+    for index, topic in enumerate(topics):
+        span = 1 if index == 0 else min(LATER_TOPIC_SHARD_SPAN, shards)
         payload = build_payload(
             version,
             site_base_url=site_base_url,
@@ -125,7 +131,8 @@ def plan_fanout(
                 ttl=ttl,
                 topic_header=header,
                 audience=topics if len(topics) > 1 else None,
+                shard_span=min(span, shards - shard),
             )
-            for shard in range(shards)
+            for shard in range(0, shards, span)
         ]
     return jobs

@@ -9,7 +9,7 @@ import contextlib
 import random
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -47,6 +47,8 @@ WRITE_ATTEMPTS: Final = 3
 
 @dataclass
 class _Page:
+    # The cursor that resumes after this page (its last sub id; with the shard, in a
+    # job that reads several).
     last_sub_id: str
     remaining: int
 
@@ -63,8 +65,9 @@ class _Pending:
     failed_ids: list[str] = field(default_factory=list)
     # Marked failing, and reached this time.
     recovered_ids: list[str] = field(default_factory=list)
-    # Reached, and their member's expiry is due to be pushed back (``Expiry``).
-    renew_ids: list[str] = field(default_factory=list)
+    # Reached, and their member's expiry is due to be pushed back (``Expiry``): the sub id
+    # and the topic shard its member was read from.
+    renew_ids: list[tuple[str, int]] = field(default_factory=list)
     retry: list[Recipient] = field(default_factory=list)
     retry_after: int = 0
 
@@ -83,6 +86,46 @@ def _recipient_pages(
         ordered = [r for r in ordered if r.sub_id > start_after]
     for i in range(0, len(ordered), page_size):
         yield ordered[i : i + page_size]
+
+
+# A job that reads several shards (``PushJob.shard_span``) checkpoints "<shard>/<sub id>".
+SPAN_CURSOR_SEPARATOR: Final = "/"
+
+
+def _with_cursors(
+    pages: Iterator[Sequence[Recipient]],
+) -> Iterator[tuple[str, Sequence[Recipient]]]:
+    """Each page with the cursor that resumes after it: its last sub id."""
+    for page in pages:
+        yield page[-1].sub_id, page
+
+
+def _span_pages(
+    members: MemberStore,
+    job: PushJob,
+    *,
+    page_size: int,
+    cursor: str | None,
+    part: SendPart,
+    excluding: Collection[str],
+) -> Iterator[tuple[str, Sequence[Recipient]]]:
+    """The pages of the shards a spanning job reads, one shard after another, each with
+    the cursor that resumes after it (the shard, and the last sub id in it).
+
+    ``part`` slices each shard's sub id range the way it slices one shard's."""
+    shard, after = job.shard, None
+    if cursor:
+        shard_text, _, after = cursor.partition(SPAN_CURSOR_SEPARATOR)
+        shard = int(shard_text)
+    for current in range(shard, job.shard + job.shard_span):
+        start = after if current == shard else None
+        if part.start_after is not None and (start is None or start < part.start_after):
+            start = part.start_after
+        pages = members.members(
+            job.topic, current, page_size=page_size, start_after=start, excluding=excluding
+        )
+        for page in _until(iter(pages), part.stop_at):
+            yield f"{current}{SPAN_CURSOR_SEPARATOR}{page[-1].sub_id}", page
 
 
 def _until(
@@ -221,37 +264,50 @@ class JobRun:
         cursor: str | None,
     ) -> None:
         job = self.job
-        pages: Iterator[Sequence[Recipient]]
+        pages: Iterator[tuple[str, Sequence[Recipient]]]
         if job.recipients is not None:
-            pages = _recipient_pages(job.recipients, self.options.page_size, cursor)
-        else:
-            pages = iter(
-                self.members.members(
-                    job.topic,
-                    job.shard,
-                    page_size=self.options.page_size,
-                    start_after=cursor,
-                    excluding=self._earlier,
+            pages = _with_cursors(
+                _until(
+                    _recipient_pages(job.recipients, self.options.page_size, cursor),
+                    self.part.stop_at,
                 )
             )
-        pages = _until(pages, self.part.stop_at)
+        elif job.shard_span > 1:
+            pages = _span_pages(
+                self.members,
+                job,
+                page_size=self.options.page_size,
+                cursor=cursor,
+                part=self.part,
+                excluding=self._earlier,
+            )
+        else:
+            members = self.members.members(
+                job.topic,
+                job.shard,
+                page_size=self.options.page_size,
+                start_after=cursor,
+                excluding=self._earlier,
+            )
+            pages = _with_cursors(_until(iter(members), self.part.stop_at))
         # Read the next page in a thread while this one is being sent.
         upcoming = asyncio.ensure_future(asyncio.to_thread(next, pages, None))
         while True:
             try:
-                page = await upcoming
+                read = await upcoming
             except Exception as e:  # noqa: BLE001 - raised by run() once the pages read are sent
                 self._read_error = e
                 break
-            if page is None:
+            if read is None:
                 break
+            after, page = read
             if self.time_left is not None and self.time_left() < self.options.handoff_seconds:
                 # This page was not started: the next sender reads it again.
                 self.handed_off = True
                 break
             upcoming = asyncio.ensure_future(asyncio.to_thread(next, pages, None))
             if page:
-                state = _Page(last_sub_id=page[-1].sub_id, remaining=len(page))
+                state = _Page(last_sub_id=after, remaining=len(page))
                 self._pages.append(state)
                 await queue.put((state, page))
         await queue.put(None)
@@ -321,7 +377,8 @@ class JobRun:
             if (self._story or not recipient.failing) and self.options.expiry.renewal_due(
                 self.job.topic, recipient.expires_at, now, recipient.sub_id
             ):
-                pending.renew_ids.append(recipient.sub_id)
+                shard = self.job.shard if recipient.shard is None else recipient.shard
+                pending.renew_ids.append((recipient.sub_id, shard))
         elif status in _GONE:
             pending.expired += 1
             pending.expired_ids.append(recipient.sub_id)
@@ -502,7 +559,7 @@ class JobRun:
         with ThreadPoolExecutor(max_workers=min(DELETE_WORKERS, len(calls))) as pool:
             self.retired += sum(pool.map(lambda call: call[0](call[1]), calls))
 
-    def _renew(self, sub_ids: Sequence[str]) -> None:
+    def _renew(self, members: Sequence[tuple[str, int]]) -> None:
         """Push back the expiry of members whose success made it due: confirm their
         subscriptions, or, on a story's job, extend their follows.
 
@@ -512,16 +569,17 @@ class JobRun:
         the job would send its pushes again, and the member is due again at its
         next success.
         """
-        if not sub_ids:
+        if not members:
             return
         now = datetime.now(UTC)
         job = self.job
 
-        def renew(sub_id: str) -> bool | None:
+        def renew(member: tuple[str, int]) -> bool | None:
+            sub_id, shard = member
             for attempt in range(1, WRITE_ATTEMPTS + 1):
                 try:
                     if self._story:
-                        return self.members.extend_follow(sub_id, job.topic, job.shard, now=now)
+                        return self.members.extend_follow(sub_id, job.topic, shard, now=now)
                     return self.members.confirm(sub_id, now=now)
                 except TransientError:
                     if attempt == WRITE_ATTEMPTS:
@@ -529,7 +587,7 @@ class JobRun:
                     time.sleep(random.uniform(0.1, 1.0) * attempt)  # noqa: S311 - jitter
             return None
 
-        unique = list(dict.fromkeys(sub_ids))
+        unique = list(dict.fromkeys(members))
         try:
             with ThreadPoolExecutor(max_workers=min(DELETE_WORKERS, len(unique))) as pool:
                 outcomes = list(pool.map(renew, unique))

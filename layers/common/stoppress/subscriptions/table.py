@@ -117,10 +117,11 @@ def member_to_item(
     return item
 
 
-def member_from_item(item: Mapping[str, Any]) -> "Recipient":
+def member_from_item(item: Mapping[str, Any], shard: int | None = None) -> "Recipient":
     from stoppress.contracts.jobs import Recipient
 
     return Recipient(
+        shard=shard,
         sub_id=item["sub_id"],
         endpoint=item["endpoint"],
         p256dh=item["p256dh"],
@@ -230,7 +231,7 @@ class SubscriptionStore:
         while True:
             with translated("reading topic members"):
                 response = clients.dynamodb().query(**kwargs)
-            page = [member_from_item(from_attrs(item)) for item in response.get("Items", [])]
+            page = [member_from_item(from_attrs(item), shard) for item in response.get("Items", [])]
             if page:
                 yield page
             last = response.get("LastEvaluatedKey")
