@@ -2,9 +2,11 @@
 
 from pathlib import Path
 
+from stoppress.subscriptions.audience_table import AudienceTable
 from stoppress_dev.http_front import SAMPLES
 from stoppress_dev.localstack import LocalStack
 from stoppress_dev.pushservice import PushService
+from tests.e2e.apiclient import call_api
 from tests.e2e.test_pipeline import KEY, STORY, subscribe
 
 
@@ -74,4 +76,25 @@ def test_a_new_story_reaches_its_sections_followers_once_and_its_updates_do_not(
     stack.wait_idle(timeout=30)
     # A section's followers asked for new stories, not for every update of them.
     assert [len(s.deliveries) for s in (everyone, section, both, elsewhere)] == [1, 1, 1, 0]
+    assert not [s for s in stack.steps if s.kind == "error"]
+
+
+def test_audience_counts_follow_subscribes_and_unsubscribes_off_the_stream(
+    stack: LocalStack, push: PushService
+) -> None:
+    readers = [push.new_subscriber(f"reader-{n}") for n in range(3)]
+    for reader in readers:
+        subscribe(stack, reader, ["all", "tag:city-hall"])
+    info = readers[0].subscription_info()
+    gone = call_api(
+        stack.state.api_url,
+        "DELETE",
+        "/subscriptions",
+        {"endpoint": info["endpoint"], "auth": info["keys"]["auth"]},
+    )
+    assert gone.status == 204
+    stack.wait_idle(timeout=30)
+
+    counts = AudienceTable(stack.state.table).counts(["all", "tag:city-hall", "tag:sports"])
+    assert counts == {"all": 2, "tag:city-hall": 2, "tag:sports": 0}
     assert not [s for s in stack.steps if s.kind == "error"]

@@ -14,6 +14,7 @@ from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.models.table import Table
 
 from stoppress_dev.localstack import moto_fixes
+from tests.integration.test_notify import stream_records
 
 
 @pytest.fixture
@@ -211,3 +212,41 @@ def test_fixes_are_undone_when_the_last_user_releases_them(table: str) -> None:
     release_two()
     assert DynamoDBBackend.__dict__["transact_write_items"] is stock
     assert not moto_fixes.is_applied()
+
+
+def test_an_update_that_creates_an_item_is_one_insert_record(fixed: str) -> None:
+    client = _client()
+    client.update_item(
+        TableName=fixed,
+        Key=_key("TOPIC#all#0", "SUB#a"),
+        UpdateExpression="SET endpoint = :e",
+        ExpressionAttributeValues={":e": {"S": "https://push.example/a"}},
+    )
+    client.transact_write_items(
+        TransactItems=[
+            {
+                "Update": {
+                    "TableName": fixed,
+                    "Key": _key("TOPIC#all#0", "SUB#b"),
+                    "UpdateExpression": "SET endpoint = :e",
+                    "ExpressionAttributeValues": {":e": {"S": "https://push.example/b"}},
+                }
+            }
+        ]
+    )
+    client.update_item(
+        TableName=fixed,
+        Key=_key("TOPIC#all#0", "SUB#a"),
+        UpdateExpression="SET failing = :t",
+        ExpressionAttributeValues={":t": {"BOOL": True}},
+    )
+
+    records = list(stream_records(fixed))
+    assert [(r["eventName"], r["dynamodb"]["Keys"]["sk"]["S"]) for r in records] == [
+        ("INSERT", "SUB#a"),
+        ("INSERT", "SUB#b"),
+        ("MODIFY", "SUB#a"),
+    ]
+    assert records[0]["dynamodb"]["NewImage"]["endpoint"] == {"S": "https://push.example/a"}
+    sequence = [int(r["dynamodb"]["SequenceNumber"]) for r in records]
+    assert sequence == sorted(sequence)

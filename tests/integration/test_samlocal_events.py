@@ -72,6 +72,27 @@ def test_every_event_file_runs_and_in_an_order_that_works():
     )
 
 
+def test_stream_files_go_only_where_the_functions_filters_pass_them():
+    plan = {(i.function, i.event_file) for i in template_plan()}
+    assert ("AudienceFunction", "stream-audience-members.json") in plan
+    assert ("NotifyFunction", "stream-audience-members.json") not in plan
+    assert ("AudienceFunction", "stream-new-version.json") not in plan
+
+
+def test_membership_events_need_the_audience_counters_moved():
+    event = _events()["stream-audience-members.json"]
+    answer = {"batchItemFailures": []}
+    moved = {
+        ("AUDIENCE#all", "COUNT#3"): {"members": 1},
+        ("AUDIENCE#tag:world", "COUNT#3"): {"members": 1},
+        ("AUDIENCE#article:nato-resumes-contacts", "COUNT#3"): {"members": -1},
+    }
+    assert judge("DynamoDB", event, answer, {}, moved, vapid_public_key="k").ok
+    assert not judge("DynamoDB", event, answer, moved, moved, vapid_public_key="k").ok
+    twice = {**moved, ("AUDIENCE#all", "COUNT#4"): {"members": 1}}
+    assert not judge("DynamoDB", event, answer, {}, twice, vapid_public_key="k").ok
+
+
 def test_event_time_reads_each_source():
     events = _events()
     assert event_time(events["s3-put.json"]) < event_time(events["s3-put-update.json"])

@@ -18,12 +18,19 @@ from samtranslator.translator.transform import transform
 
 from stoppress.contracts.engagement import ENGAGEMENT_COUNTERS
 from stoppress.contracts.keys import (
+    AUDIENCE_PK_PREFIX,
     SUB_PK_PREFIX,
     TOPIC_PK_PREFIX,
     article_pk,
     rejection_pk,
 )
-from stoppress.core.settings import IngestSettings, NotifySettings, SendSettings, SubscribeSettings
+from stoppress.core.settings import (
+    AudienceSettings,
+    IngestSettings,
+    NotifySettings,
+    SendSettings,
+    SubscribeSettings,
+)
 from stoppress.subscribe.engagement_table import HEAD_VERSION
 from stoppress_dev.template import PROJECT_ROOT, TEMPLATE_PATH, load_template
 
@@ -74,12 +81,14 @@ FUNCTIONS = {
     "IngestFunction": IngestSettings,
     "SubscribeFunction": SubscribeSettings,
     "NotifyFunction": NotifySettings,
+    "AudienceFunction": AudienceSettings,
     "SendFunction": SendSettings,
 }
 ARTICLES = f"{article_pk('')}*"
 REJECTIONS = f"{rejection_pk('')}*"
 SUBSCRIPTIONS = f"{SUB_PK_PREFIX}*"
 TOPICS = f"{TOPIC_PK_PREFIX}*"
+AUDIENCES = f"{AUDIENCE_PK_PREFIX}*"
 # What each function's adapters call, and on which partitions (dynamodb:LeadingKeys).
 # TransactWriteItems is authorised per item: a Put needs PutItem, a Delete DeleteItem.
 TABLE_ACCESS: dict[str, dict[str, set[str]]] = {
@@ -105,6 +114,12 @@ TABLE_ACCESS: dict[str, dict[str, set[str]]] = {
         "dynamodb:GetItem": {ARTICLES},
         "dynamodb:PutItem": {ARTICLES},
         "dynamodb:DeleteItem": {ARTICLES},
+    },
+    # AudienceTable: a batch's counter additions and marker (Updates in one transaction),
+    # the marker read back on a retry, and the counts read.
+    "AudienceFunction": {
+        "dynamodb:UpdateItem": {AUDIENCES},
+        "dynamodb:Query": {AUDIENCES},
     },
     # SendClaims and DeliveryStats.add in the article's partition; SubscriptionStore.members,
     # .delete for gone subscriptions, .record_failed_version, .record_success, .confirm
@@ -260,6 +275,7 @@ def test_table_is_encrypted_recoverable_and_streams_both_images(
 def test_queues_are_encrypted_and_dead_letters_kept_two_weeks(resources: dict[str, Any]) -> None:
     queues = [k for k, r in resources.items() if r["Type"] == "AWS::SQS::Queue"]
     assert sorted(queues) == [
+        "AudienceDeadLetterQueue",
         "CooldownDeadLetterQueue",
         "CooldownQueue",
         "IngestDeadLetterQueue",
@@ -466,10 +482,19 @@ def test_failures_go_to_their_dead_letter_queues(transformed: dict[str, Any]) ->
     assert stream["BisectBatchOnFunctionError"] is True
     assert stream["MaximumRetryAttempts"] == 3
     assert stream["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    audience = res["AudienceFunctionMembershipStream"]["Properties"]
+    assert audience["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["AudienceDeadLetterQueue", "Arn"]
+    }
+    assert audience["BisectBatchOnFunctionError"] is True
+    assert audience["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    # A batch's topics and its marker must fit one transaction.
+    assert audience["BatchSize"] < 100
     # ... and the roles may send there (SAM adds these statements for destinations).
     for role, queue in (
         ("IngestFunctionRole", "IngestDeadLetterQueue"),
         ("NotifyFunctionRole", "NotifyDeadLetterQueue"),
+        ("AudienceFunctionRole", "AudienceDeadLetterQueue"),
     ):
         granted = [
             s
@@ -562,6 +587,13 @@ def test_the_dashboard_shows_engagement_beside_pushes_sent(resources: dict[str, 
     (pushes,) = [w for w in body["widgets"] if w["properties"]["title"] == "Pushes"]
     names = [m[1] for m in pushes["properties"]["metrics"]]
     assert {"PushesSent", "Clicks", "Unfollows"} <= set(names)
+
+
+def test_the_dashboard_shows_the_audience(resources: dict[str, Any]) -> None:
+    body = json.loads(_props(resources, "Dashboard")["DashboardBody"]["Fn::Sub"])
+    (audience,) = [w for w in body["widgets"] if w["properties"]["title"] == "Audience"]
+    names = [m[1] for m in audience["properties"]["metrics"]]
+    assert names == ["Subscribers", "Unsubscribes"]
 
 
 @pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))

@@ -298,6 +298,7 @@ def test_functions_in_template_order_with_their_settings_resolved() -> None:
             },
         ),
         declared("NotifyFunction", 60, {"VersionStream": "DynamoDB", "CooldownWindows": "SQS"}),
+        declared("AudienceFunction", 30, {"MembershipStream": "DynamoDB"}, memory_mb=256),
         # MemorySize: !Ref SendMemorySize, at the parameter's default.
         declared("SendFunction", 300, {"PushJobs": "SQS"}, memory_mb=1769),
     ]

@@ -8,8 +8,9 @@ threads:
 
 - S3 ``ObjectCreated`` under ``articles/`` -> an SQS queue (moto cannot invoke
   Lambdas) -> ``functions.ingest.app.lambda_handler`` with the S3 event;
-- the table's stream -> the NotifyFunction ``VersionStream`` filter read from the
-  template -> ``functions.notify.app.lambda_handler`` with Lambda-shaped records;
+- the table's stream -> each stream event source's filter read from the template
+  (NotifyFunction ``VersionStream``, AudienceFunction ``MembershipStream``) -> that
+  function's ``lambda_handler`` with Lambda-shaped records;
 - the push-jobs queue -> ``functions.send.app.lambda_handler`` with Lambda-shaped
   SQS batches; ``batchItemFailures`` stay in the queue and reappear after the
   visibility timeout, the rest are deleted.

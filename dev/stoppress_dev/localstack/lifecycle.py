@@ -25,7 +25,7 @@ from stoppress_dev.localstack.items import TableItems
 from stoppress_dev.localstack.progress import PipelineStep, Progress
 from stoppress_dev.localstack.push_jobs import PushJobs
 from stoppress_dev.localstack.sources import EventSource, Wiring
-from stoppress_dev.localstack.stream import VersionStream
+from stoppress_dev.localstack.stream import TableStream
 from stoppress_dev.localstack.ttl import SWEEP_SECONDS, TtlSweeper
 from stoppress_dev.localstack.uploads import UploadEvents
 from stoppress_dev.localstack.windows import CooldownWindows
@@ -38,7 +38,7 @@ DEFAULT_NAME = "stoppress-local"
 DEFAULT_REGION = "us-east-1"
 EVENT_SOURCES: tuple[type[EventSource], ...] = (
     UploadEvents,
-    VersionStream,
+    TableStream,
     PushJobs,
     CooldownWindows,
 )

@@ -32,9 +32,10 @@ FUNCTIONS = {
     "ingest": "IngestFunction",
     "subscribe": "SubscribeFunction",
     "notify": "NotifyFunction",
+    "audience": "AudienceFunction",
     "send": "SendFunction",
 }
-# Queue roles -> the template's logical ids; the last three are Lambda's on-failure
+# Queue roles -> the template's logical ids; the dead-letter queues are Lambda's on-failure
 # destinations and the push jobs' redrive target.
 QUEUES = {
     "push": "PushJobsQueue",
@@ -43,6 +44,7 @@ QUEUES = {
     "cooldown-dlq": "CooldownDeadLetterQueue",
     "ingest-dlq": "IngestDeadLetterQueue",
     "notify-dlq": "NotifyDeadLetterQueue",
+    "audience-dlq": "AudienceDeadLetterQueue",
 }
 # What the stack uses where the template is silent (VapidSubject, for one, has no default).
 DEFAULT_VAPID_SUBJECT = "mailto:newsroom@example.com"
@@ -82,7 +84,7 @@ class AwsClients:
 class FunctionSpec:
     """One function as Lambda would run it here."""
 
-    name: str  # ingest, subscribe, notify, send
+    name: str  # ingest, subscribe, notify, audience, send
     logical_id: str
     function_name: str
     memory_mb: int
@@ -198,6 +200,7 @@ def create_resources(
     _create_queue(resources, "cooldown", f"{name}-cooldown", _template_queue(resources, "cooldown"))
     _create_queue(resources, "ingest-dlq", f"{name}-ingest-dlq", {})
     _create_queue(resources, "notify-dlq", f"{name}-notify-dlq", {})
+    _create_queue(resources, "audience-dlq", f"{name}-audience-dlq", {})
     # Stands in for the S3 -> Lambda trigger (moto cannot invoke Lambdas). A failed ingest
     # is retried like Lambda's asynchronous invocation, then dropped with an error line.
     _create_queue(resources, "s3-events", f"{name}-s3-events", {"VisibilityTimeout": "2"})

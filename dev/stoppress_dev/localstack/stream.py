@@ -1,11 +1,14 @@
-"""The table's stream -> notify: records shaped as Lambda delivers them, passed through the
-NotifyFunction ``VersionStream`` filter from the template, batched, retried, and
-dead-lettered as the event source mapping does."""
+"""The table's stream -> every function with a stream event source in the template (notify's
+versions, audience's memberships): records shaped as Lambda delivers them, passed through each
+source's own filter from the template, batched, retried, and dead-lettered as its event
+source mapping does. The stream is read once and each record offered to every source, as
+Lambda's pollers each read the whole stream."""
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from stoppress.aws.items import from_attrs
@@ -15,6 +18,7 @@ from stoppress_dev.eventfilter import matches_any
 from stoppress_dev.lambda_events import HandlerError
 from stoppress_dev.localstack.items import int_or_none
 from stoppress_dev.localstack.progress import POLL_INTERVAL, PipelineStep, version_step
+from stoppress_dev.localstack.resources import FUNCTIONS, QUEUES, StackResources
 from stoppress_dev.localstack.sources import EventSource
 
 log = logging.getLogger("local-stack")
@@ -38,16 +42,56 @@ def notify_filter_patterns() -> list[str]:
         return []
 
 
-class VersionStream(EventSource):
+@dataclass(frozen=True)
+class StreamMapping:
+    """One stream event source of the template, as the stack runs it."""
+
+    function: str  # the short name, as in functions/<name>/
+    logical_id: str
+    event: str
+    patterns: list[str]
+    batch_size: int
+    retries: int
+    dead_letter_role: str | None
+
+
+def stream_mappings(resources: StackResources) -> list[StreamMapping]:
+    """Every DynamoDB stream event source of the stack's functions, in template order."""
+    short = {logical_id: name for name, logical_id in FUNCTIONS.items()}
+    roles = {logical_id: role for role, logical_id in QUEUES.items()}
+    mappings = []
+    for function in tpl.functions(resources.refs(), resources.getatts()):
+        if function.logical_id not in short:
+            continue
+        for event, kind in function.events.items():
+            if kind != "DynamoDB":
+                continue
+            source = tpl.event_properties(function.logical_id, event)
+            destination = (
+                (source.get("DestinationConfig") or {}).get("OnFailure", {}).get("Destination")
+            )
+            mappings.append(
+                StreamMapping(
+                    function=short[function.logical_id],
+                    logical_id=function.logical_id,
+                    event=event,
+                    patterns=tpl.stream_filter_patterns(function.logical_id, event),
+                    batch_size=resources.number(source.get("BatchSize"), 100),
+                    retries=resources.number(source.get("MaximumRetryAttempts"), 3),
+                    dead_letter_role=roles.get(tpl.logical_id_of(destination) or ""),
+                )
+            )
+    return mappings
+
+
+class TableStream(EventSource):
     name = "stream"
 
     def poll(self) -> None:
         ddb, streams = self.clients.dynamodb, self.clients.dynamodbstreams
         table = ddb.describe_table(TableName=self.resources.table)["Table"]
         stream_arn = table["LatestStreamArn"]
-        source = tpl.event_properties(*NOTIFY)
-        batch_size = self.resources.number(source.get("BatchSize"), 100)
-        patterns = notify_filter_patterns()
+        mappings = stream_mappings(self.resources)
         shards = _Shards(streams, stream_arn)
         shards.discover()
         quiet_since = time.monotonic()
@@ -60,7 +104,7 @@ class VersionStream(EventSource):
                     got = True
                     full = full or len(records) >= READ_LIMIT
                     with self.progress.handling(self.name):
-                        self.deliver(records, stream_arn, shard_id, patterns, batch_size)
+                        self.deliver(records, stream_arn, shard_id, mappings)
             if got and not full:
                 # Like Lambda's poller, which reads each shard a few times a second: under a
                 # steady trickle of writes, fewer reads of more records each.
@@ -72,7 +116,7 @@ class VersionStream(EventSource):
                 for shard_id, records in shards.resume().items():
                     got = True
                     with self.progress.handling(self.name):
-                        self.deliver(records, stream_arn, shard_id, patterns, batch_size)
+                        self.deliver(records, stream_arn, shard_id, mappings)
             if not got:
                 self.progress.polled_empty(self.name, polled_at)
                 self.stop.wait(POLL_INTERVAL)
@@ -82,58 +126,66 @@ class VersionStream(EventSource):
         records: list[dict[str, Any]],
         stream_arn: str,
         shard_id: str,
-        patterns: list[str],
-        batch_size: int,
+        mappings: list[StreamMapping],
     ) -> None:
         region = self.resources.region
         shaped = [lambda_events.stream_record(r, stream_arn, region) for r in records]
-        passing = []
+        notify = [m for m in mappings if (m.logical_id, m.event) == NOTIFY]
         for record in shaped:
-            passes = matches_any(patterns, record)
-            if passes:
-                passing.append(record)
             if lambda_events.is_version_insert(record):
                 # Reported from the stream, not after ingest returns, so the lines keep
                 # the pipeline's order: this version, then its jobs.
+                passes = any(matches_any(m.patterns, record) for m in notify)
                 self.progress.emit(version_step(record, filtered=not passes))
-        for start in range(0, len(passing), max(1, batch_size)):
-            self._invoke_notify(passing[start : start + batch_size], stream_arn, shard_id)
+        for mapping in mappings:
+            passing = [r for r in shaped if matches_any(mapping.patterns, r)]
+            size = max(1, mapping.batch_size)
+            for start in range(0, len(passing), size):
+                self._invoke(mapping, passing[start : start + size], stream_arn, shard_id)
 
-    def _invoke_notify(self, passing: list[dict[str, Any]], stream_arn: str, shard_id: str) -> None:
-        source = tpl.event_properties(*NOTIFY)
-        retries = self.resources.number(source.get("MaximumRetryAttempts"), 3)
+    def _invoke(
+        self,
+        mapping: StreamMapping,
+        passing: list[dict[str, Any]],
+        stream_arn: str,
+        shard_id: str,
+    ) -> None:
+        name = mapping.function
         error: HandlerError | None = None
-        for attempt in range(1, retries + 2):
+        for attempt in range(1, mapping.retries + 2):
             try:
-                result = self.invoke("notify", {"Records": passing})
+                result = self.invoke(name, {"Records": passing})
             except HandlerError as e:
                 error = e
-                log.debug("notify failed", exc_info=e.__cause__)
+                log.debug("%s failed", name, exc_info=e.__cause__)
                 self.progress.emit(
-                    PipelineStep("error", f"notify failed (attempt {attempt}): {e.__cause__}")
+                    PipelineStep("error", f"{name} failed (attempt {attempt}): {e.__cause__}")
                 )
                 self.stop.wait(0.2 * attempt)
                 continue
             failed = lambda_events.stream_failures(result, passing)
-            self._report_jobs(passing[: len(passing) - len(failed)] if failed else passing)
+            if (mapping.logical_id, mapping.event) == NOTIFY:
+                self._report_jobs(passing[: len(passing) - len(failed)] if failed else passing)
             if not failed:
                 return
             self.progress.emit(
-                PipelineStep("error", f"notify reported {len(failed)} failed records; retrying")
+                PipelineStep("error", f"{name} reported {len(failed)} failed records; retrying")
             )
             passing = failed
         self.progress.emit(
             PipelineStep(
                 "error",
-                f"notify gave up on {len(passing)} record(s) after {retries + 1} attempts; "
-                "their batch info is in the notify dead-letter queue",
+                f"{name} gave up on {len(passing)} record(s) after {mapping.retries + 1} "
+                f"attempts; their batch info is in the {name} dead-letter queue",
             )
         )
+        if mapping.dead_letter_role is None:
+            return
         seqs = [r["dynamodb"].get("SequenceNumber") for r in passing]
         self.dead_letter(
-            "notify-dlq",
-            "notify",
-            retries + 1,
+            mapping.dead_letter_role,
+            name,
+            mapping.retries + 1,
             error,
             {
                 "DDBStreamBatchInfo": {

@@ -5,7 +5,9 @@ every ``SWEEP_SECONDS`` scans the table and deletes what has expired by the
 stack's TTL clock (wall time unless ``LocalStack(ttl_clock=...)`` says
 otherwise, so a test can move days ahead). A scan is fine on one machine and a
 table of a developer's size; nothing deployed ever scans. Deletions reach the
-table's stream as REMOVE records, which notify's filter drops, as on AWS.
+table's stream as REMOVE records, which notify's filter drops and the audience
+counts take members off for, as on AWS (without DynamoDB's ``userIdentity``, so the
+``Unsubscribes`` metric counts expired subscriptions here).
 """
 
 from __future__ import annotations

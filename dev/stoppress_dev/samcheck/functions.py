@@ -15,7 +15,13 @@ from stoppress_dev.samcheck.commands import CheckError
 BUILD_DIR = tpl.PROJECT_ROOT / ".aws-sam" / "build"
 ENV_FILE = tpl.PROJECT_ROOT / "env.local.json"
 # Run the API last: the send events then find no member a subscribe event stored.
-FUNCTION_ORDER = ("IngestFunction", "NotifyFunction", "SendFunction", "SubscribeFunction")
+FUNCTION_ORDER = (
+    "IngestFunction",
+    "NotifyFunction",
+    "AudienceFunction",
+    "SendFunction",
+    "SubscribeFunction",
+)
 # Lambda's own defaults when neither the function nor the globals say.
 DEFAULT_MEMORY_MB = 128
 DEFAULT_TIMEOUT_S = 3

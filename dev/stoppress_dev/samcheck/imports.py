@@ -28,7 +28,7 @@ FIRST_USE_IMPORTS: dict[str, tuple[str, tuple[str, ...], int]] = {
     ),
 }
 # Functions that must stay clear of the push stack at cold start.
-LIGHT_FUNCTIONS = ("IngestFunction", "SubscribeFunction", "NotifyFunction")
+LIGHT_FUNCTIONS = ("IngestFunction", "SubscribeFunction", "NotifyFunction", "AudienceFunction")
 # Standard modules Lambda's runtime client has imported before the handler (lambda_runner).
 PRELOADED = "decimal, http.client, importlib, json, logging, traceback, uuid, warnings"
 PROFILE_MARK = "-- handler import --"

@@ -1,6 +1,7 @@
 """Which function gets which ``events/`` file, in what order, and one ``sam local invoke``.
 
-Each file goes to every function with a template event of its source. Functions run
+Each file goes to every function with a template event of its source (a stream file with
+only the records that function's filter passes, and to none it passes nothing). Functions run
 in ``FUNCTION_ORDER``: Notify before Ingest, so the push jobs in the table are the ones
 the stream events recorded (Ingest's new versions reach the stack's own Notify, which
 then finds them recorded already); Subscribe last, so Send finds no member to push to
@@ -18,12 +19,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from stoppress_dev.samcheck.events import EVENTS_DIR, load_events
+from stoppress_dev.samcheck.events import EVENTS_DIR, filtered_records, load_events
 from stoppress_dev.samcheck.functions import template_functions
 from stoppress_dev.samlocal.commands import SamLocalError, tool
 from stoppress_dev.template import PROJECT_ROOT
 
-FUNCTION_ORDER = ("NotifyFunction", "IngestFunction", "SendFunction", "SubscribeFunction")
+FUNCTION_ORDER = (
+    "NotifyFunction",
+    "AudienceFunction",
+    "IngestFunction",
+    "SendFunction",
+    "SubscribeFunction",
+)
 # What env.local.json's host.docker.internal needs on Linux; Docker Desktop has it already.
 INVOKE_FLAGS = ("--add-host", "host.docker.internal:host-gateway", "--skip-pull-image")
 INVOKE_TIMEOUT_S = 300
@@ -75,9 +82,19 @@ def plan(
 
 
 def template_plan() -> list[Invocation]:
-    """``plan`` for template.yaml's functions and the files in events/."""
-    sources = {fn.logical_id: fn.event_types for fn in template_functions()}
-    return plan(sources, load_events())
+    """``plan`` for template.yaml's functions and the files in events/, each stream event
+    left with the records the function's filter passes (none: not invoked), as on AWS."""
+    functions = {fn.logical_id: fn for fn in template_functions()}
+    sources = {name: fn.event_types for name, fn in functions.items()}
+    invocations = []
+    for inv in plan(sources, load_events()):
+        if inv.source == "DynamoDB":
+            kept = filtered_records(functions[inv.function], dict(inv.event))
+            if kept is None:
+                continue
+            inv = Invocation(inv.function, inv.event_file, inv.source, kept)
+        invocations.append(inv)
+    return invocations
 
 
 def invoke_command(invocation: Invocation, env_file: Path) -> list[str]:

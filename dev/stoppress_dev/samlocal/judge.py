@@ -12,6 +12,7 @@ from typing import Any
 
 from stoppress.contracts.engagement import ENGAGEMENT_COUNTERS
 from stoppress.contracts.keys import (
+    AUDIENCE_PK_PREFIX,
     COOLDOWN_SK,
     SUB_SK,
     article_pk,
@@ -22,6 +23,7 @@ from stoppress.contracts.keys import (
     subscription_pk,
     version_sk,
 )
+from stoppress.subscriptions.audience import member_delta
 from stoppress.webpush.endpoints import canonical_endpoint
 
 # (pk, sk) -> the item, as plain values.
@@ -103,7 +105,36 @@ def _judge_s3(event: Mapping[str, Any], payload: Any, before: Table, after: Tabl
     return Verdict("; ".join(done), tuple(problems))
 
 
+def _audiences(table: Table) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for (pk, _), item in table.items():
+        if pk.startswith(AUDIENCE_PK_PREFIX) and "members" in item:
+            topic = pk[len(AUDIENCE_PK_PREFIX) :]
+            counts[topic] = counts.get(topic, 0) + int(item["members"])
+    return counts
+
+
+def _judge_audience(event: Mapping[str, Any], before: Table, after: Table) -> Verdict:
+    """Membership records: each topic's counters moved by the records' net change."""
+    expected: dict[str, int] = {}
+    for record in event["Records"]:
+        delta = member_delta(record)
+        if delta is not None:
+            expected[delta[0]] = expected.get(delta[0], 0) + delta[1]
+    was, now = _audiences(before), _audiences(after)
+    moved = {t: now.get(t, 0) - was.get(t, 0) for t in set(was) | set(now) | set(expected)}
+    problems = [
+        f"audience of {t} moved by {moved[t]}, not {expected.get(t, 0)}"
+        for t in sorted(moved)
+        if moved[t] != expected.get(t, 0)
+    ]
+    summary = ", ".join(f"{t} {n:+d}" for t, n in sorted(expected.items()) if n)
+    return Verdict(f"audience counts {summary}", tuple(problems))
+
+
 def _judge_stream(event: Mapping[str, Any], before: Table, after: Table) -> Verdict:
+    if any(member_delta(r) is not None for r in event["Records"]):
+        return _judge_audience(event, before, after)
     done, problems = [], []
     for record in event["Records"]:
         image = record.get("dynamodb", {}).get("NewImage", {})

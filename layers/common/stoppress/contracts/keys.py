@@ -33,6 +33,9 @@ SUB_SK: Final = "SUB"
 VERSION_SK_PREFIX: Final = "VERSION#"
 SUB_PK_PREFIX: Final = "SUB#"
 TOPIC_PK_PREFIX: Final = "TOPIC#"
+# A topic's audience count, spread over counter items (``audience_count_sk``).
+AUDIENCE_PK_PREFIX: Final = "AUDIENCE#"
+AUDIENCE_BATCH_SK: Final = "APPLIED"
 
 
 MAX_ARTICLE_ID_LENGTH: Final = 120
@@ -146,6 +149,27 @@ def subscription_pk(sub_id: str) -> str:
 
 def topic_pk(topic: str, shard: int) -> str:
     return f"{TOPIC_PK_PREFIX}{topic}#{shard}"
+
+
+def topic_of_member_pk(pk: str) -> str | None:
+    """The topic of a member item's pk (``topic_pk``'s inverse); None for any other pk."""
+    if not pk.startswith(TOPIC_PK_PREFIX):
+        return None
+    topic, sep, shard = pk[len(TOPIC_PK_PREFIX) :].rpartition("#")
+    return topic if sep and topic and shard.isdigit() else None
+
+
+def audience_pk(topic: str) -> str:
+    return f"{AUDIENCE_PK_PREFIX}{topic}"
+
+
+def audience_count_sk(counter: int) -> str:
+    return f"COUNT#{counter}"
+
+
+def audience_batch_pk(first_sequence: str) -> str:
+    """The marker of one applied stream batch, named by its first record's sequence number."""
+    return f"{AUDIENCE_PK_PREFIX}BATCH#{first_sequence}"
 
 
 def topic_member_sk(sub_id: str) -> str:

@@ -105,6 +105,10 @@ class NotifySettings(_Table, _PushQueue, _TopicShards):
     cooldown_queue_url: str = Field(alias="COOLDOWN_QUEUE_URL", min_length=1)
 
 
+class AudienceSettings(_Table):
+    pass
+
+
 class SendSettings(PushEndpointSettings, _Table, _PushQueue, ExpirySettings):
     vapid_private_key_parameter: str = Field(alias="VAPID_PRIVATE_KEY_PARAMETER", min_length=1)
     vapid_subject: str = Field(alias="VAPID_SUBJECT", pattern=r"^(mailto:|https://)")
