@@ -85,6 +85,21 @@ def test_an_embargoed_story_goes_out_at_its_time_with_the_latest_text_as_a_new_s
     assert waiting is not None
     assert waiting["version"] == 2
     assert datetime.fromisoformat(waiting["goes_out_at"]).timestamp() == pytest.approx(at)
+    assert (waiting["embargo_until"], waiting["new_story"]) == (
+        datetime.fromtimestamp(at, tz=UTC).isoformat(),
+        True,
+    )
+    # What one more update would do, before it is uploaded: wait for the same time.
+    draft = tmp_path / "draft.txt"
+    original = (SAMPLES / f"{STORY}.txt").read_text(encoding="utf-8")
+    draft.write_text(original.replace(HEADLINE, NEW_HEADLINE) + "\n\n" + NEWS[2] + "\n")
+    capsys.readouterr()
+    state = tmp_path / "state.json"
+    assert (
+        cli.main(["preview", str(draft), "--key", KEY, "--state-file", str(state), "--json"]) == 0
+    )
+    preview = json.loads(capsys.readouterr().out)
+    assert datetime.fromisoformat(preview["held_until"]).timestamp() == pytest.approx(at)
     assert payloads(reader) == payloads(section) == []
 
     stack.wait_idle(timeout=AHEAD + 30)

@@ -107,6 +107,16 @@ def test_preview_of_an_update_shows_what_it_becomes_and_who_hears() -> None:
     assert "up to 3 subscribers (the sum over topics" in text
 
 
+def test_preview_of_an_embargoed_story_says_when_it_goes_out() -> None:
+    at = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    embargoed = version(1, change=ChangeKind.NEW, audience=Audience.ALL, embargo_until=at)
+    console = plain_console()
+    show_preview(update_preview(version=embargoed, latest=None, held_until=at), console)
+    text = output(console)
+    assert f"held until its embargo: goes out at {at.astimezone():%Y-%m-%d %H:%M:%S}" in text
+    assert "cooldown" not in text
+
+
 def test_preview_of_a_held_update_says_when_it_goes_out() -> None:
     held = datetime(2026, 11, 30, 9, 12, 30, tzinfo=UTC)
     console = plain_console()

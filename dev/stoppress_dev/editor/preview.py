@@ -52,7 +52,7 @@ class Preview:
     reason: str | None = None
     urgency: Urgency | None = None
     reach: tuple[TopicReach, ...] = ()
-    # When the story's followers are in a cooldown window: the version waits until then.
+    # When the version would wait (the story's cooldown window, or its embargo): until then.
     held_until: datetime | None = None
     # Shards per topic, each counted.
     shards: int = 0
@@ -197,15 +197,27 @@ def _count_members(
 
 
 def _held_until(version: Version, reader: StackReader, *, now: float) -> datetime | None:
-    """When notify would hold this version for the story's cooldown window: the window's end.
+    """When notify would push a version it holds: the end of the story's cooldown window,
+    or the embargo, whichever is later; None when it goes at once.
 
     The cooldown's length only shapes the next window, not whether this version waits,
     so the rules are asked with none.
     """
-    if version.change is ChangeKind.NEW or version.audience is Audience.NONE:
+    embargo = version.embargo_until.timestamp() if version.embargo_until else 0.0
+    if version.audience is Audience.NONE or (version.change is ChangeKind.NEW and not embargo):
         return None
     gate = reader.gate(version.article_id)
-    step = on_version(gate, version.number, immediate=not coalesces(version), now=now, cooldown=0.0)
+    step = on_version(
+        gate,
+        version.number,
+        immediate=not coalesces(version),
+        now=now,
+        cooldown=0.0,
+        embargo_until=embargo,
+        new_story=version.change is ChangeKind.NEW,
+        to_all=version.audience is Audience.ALL,
+    )
     if step.action is not Action.HOLD:
         return None
-    return datetime.fromtimestamp(max(gate.window_until, now), tz=UTC)
+    release = step.gate.window_until if step.gate is not None else gate.window_until
+    return datetime.fromtimestamp(max(release, embargo, now), tz=UTC)

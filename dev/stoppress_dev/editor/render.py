@@ -141,14 +141,24 @@ def _add_reach(grid: Table, p: Preview) -> None:
         f"{p.shards} shards each; a reader in several topics is alerted once)",
     )
     if p.held_until is not None:
-        grid.add_row(
-            "cooldown",
-            Text(
-                f"held for the story's cooldown window: goes out at {_clock(p.held_until)}, "
-                "as the latest update",
-                style="yellow",
-            ),
-        )
+        embargo = p.version.embargo_until if p.version is not None else None
+        if embargo is not None and embargo >= p.held_until:
+            grid.add_row(
+                "embargo",
+                Text(
+                    f"held until its embargo: goes out at {_stamp(p.held_until)}",
+                    style="yellow",
+                ),
+            )
+        else:
+            grid.add_row(
+                "cooldown",
+                Text(
+                    f"held for the story's cooldown window: goes out at "
+                    f"{_clock(p.held_until)}, as the latest update",
+                    style="yellow",
+                ),
+            )
 
 
 # -- history -------------------------------------------------------------------------------
