@@ -77,7 +77,7 @@ class World:
     def by_url(self, url: str) -> Browser:
         return next(b for b in self.browsers if b.recipient.endpoint == url)
 
-    def send(self, job: PushJob) -> DeliveryReport:
+    def send(self, job: PushJob, part: SendPart | None = None) -> DeliveryReport:
         return asyncio.run(
             send_job(
                 job,
@@ -88,6 +88,7 @@ class World:
                 queue=self.queue,
                 stats=self.stats,
                 options=self.options,
+                part=part,
             )
         )
 
@@ -334,19 +335,7 @@ def test_a_part_sends_only_to_its_slice_under_its_own_claim(world: World) -> Non
     for index in range(3):
         part = SendPart(index, 3)
         before = len(world.client.requests)
-        asyncio.run(
-            send_job(
-                job,
-                client=world.client,
-                vapid=world.vapid,
-                members=world.members,
-                claims=world.claims,
-                queue=world.queue,
-                stats=world.stats,
-                options=world.options,
-                part=part,
-            )
-        )
+        world.send(job, part)
         urls = world.client.urls()[before:]
         ids = {r.sub_id for r in world.members.shard if r.endpoint in urls}
         assert all(part.start_after is None or i > part.start_after for i in ids)
@@ -571,19 +560,7 @@ def test_parts_of_a_spanning_job_split_every_shard_between_them(world: World) ->
     spanning_world(world)
     job = make_job(topic="article:storm", shard=4, shard_span=4)
     for index in range(3):
-        asyncio.run(
-            send_job(
-                job,
-                client=world.client,
-                vapid=world.vapid,
-                members=world.members,
-                claims=world.claims,
-                queue=world.queue,
-                stats=world.stats,
-                options=world.options,
-                part=SendPart(index, 3),
-            )
-        )
+        world.send(job, SendPart(index, 3))
     urls = world.client.urls()
     assert sorted(urls) == sorted(b.recipient.endpoint for b in world.browsers)
     assert len(urls) == len(set(urls))
