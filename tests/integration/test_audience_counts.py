@@ -157,6 +157,46 @@ def test_concurrent_subscribes_count_exactly(audience: Audience) -> None:
     expect(audience, all=16, tag_world=16)
 
 
+def test_concurrent_subscribes_and_unsubscribes_count_exactly(audience: Audience) -> None:
+    # Half the readers are there already; each of them leaves (entirely, or one topic)
+    # while the other half arrive, all at once.
+    staying = [Browser.new(f"new{n}") for n in range(8)]
+    leaving = [Browser.new(f"old{n}") for n in range(8)]
+    for browser in leaving:
+        subscribe(browser, "all", "tag:world")
+    audience.catch_up()
+    expect(audience, all=8, tag_world=8)
+    errors: list[BaseException] = []
+
+    def leave(browser: Browser, n: int) -> None:
+        body: dict[str, Any] = {"endpoint": browser.endpoint, "auth": browser.auth}
+        if n % 2:
+            body["topics"] = ["tag:world"]
+        assert call_api("DELETE", "/subscriptions", body)["statusCode"] == 204
+
+    def run(action: Any, *args: Any) -> None:
+        try:
+            action(*args)
+        except BaseException as e:
+            errors.append(e)
+
+    threads = [
+        threading.Thread(target=run, args=(subscribe, b, "all", "tag:world")) for b in staying
+    ]
+    threads += [threading.Thread(target=run, args=(leave, b, n)) for n, b in enumerate(leaving)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+
+    records = audience.new_records()
+    for start in range(0, len(records), 5):
+        assert audience.deliver(records[start : start + 5]) == {"batchItemFailures": []}
+    # The four who only unfollowed the section are still subscribed to everything.
+    expect(audience, all=12, tag_world=8)
+
+
 def test_a_retried_batch_counts_once(audience: Audience) -> None:
     ann, bob = Browser.new("ann"), Browser.new("bob")
     subscribe(ann, "all")
