@@ -3,7 +3,8 @@ every way a membership is made or removed leaves each topic's count right, and a
 batch counts once."""
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import boto3
@@ -131,29 +132,40 @@ def test_the_senders_cleanup_and_expiry_leave_the_right_counts(
     expect(audience, all=1)
 
 
-def test_concurrent_subscribes_count_exactly(audience: Audience) -> None:
-    browsers = [Browser.new(f"reader{n}") for n in range(16)]
+def at_once(*calls: Callable[[], None]) -> None:
+    """Run every call in a thread of its own, all started before any is waited for."""
     errors: list[BaseException] = []
 
-    def run(browser: Browser) -> None:
+    def run(call: Callable[[], None]) -> None:
         try:
-            subscribe(browser, "all", "tag:world")
-            # The same reader again at once: a replacement, not a second member.
-            subscribe(browser, "all", "tag:world")
+            call()
         except BaseException as e:
             errors.append(e)
 
-    threads = [threading.Thread(target=run, args=(b,)) for b in browsers]
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert not errors
 
+
+def deliver_in_batches(audience: Audience, size: int) -> None:
+    """The stream's new records, in batches, as the event source delivers them."""
     records = audience.new_records()
-    # In batches, as the event source delivers them.
-    for start in range(0, len(records), 7):
-        assert audience.deliver(records[start : start + 7]) == {"batchItemFailures": []}
+    for start in range(0, len(records), size):
+        assert audience.deliver(records[start : start + size]) == {"batchItemFailures": []}
+
+
+def test_concurrent_subscribes_count_exactly(audience: Audience) -> None:
+    def twice(browser: Browser) -> None:
+        subscribe(browser, "all", "tag:world")
+        # The same reader again at once: a replacement, not a second member.
+        subscribe(browser, "all", "tag:world")
+
+    at_once(*(partial(twice, Browser.new(f"reader{n}")) for n in range(16)))
+
+    deliver_in_batches(audience, 7)
     expect(audience, all=16, tag_world=16)
 
 
@@ -166,7 +178,6 @@ def test_concurrent_subscribes_and_unsubscribes_count_exactly(audience: Audience
         subscribe(browser, "all", "tag:world")
     audience.catch_up()
     expect(audience, all=8, tag_world=8)
-    errors: list[BaseException] = []
 
     def leave(browser: Browser, n: int) -> None:
         body: dict[str, Any] = {"endpoint": browser.endpoint, "auth": browser.auth}
@@ -174,25 +185,12 @@ def test_concurrent_subscribes_and_unsubscribes_count_exactly(audience: Audience
             body["topics"] = ["tag:world"]
         assert call_api("DELETE", "/subscriptions", body)["statusCode"] == 204
 
-    def run(action: Any, *args: Any) -> None:
-        try:
-            action(*args)
-        except BaseException as e:
-            errors.append(e)
+    at_once(
+        *(partial(subscribe, b, "all", "tag:world") for b in staying),
+        *(partial(leave, b, n) for n, b in enumerate(leaving)),
+    )
 
-    threads = [
-        threading.Thread(target=run, args=(subscribe, b, "all", "tag:world")) for b in staying
-    ]
-    threads += [threading.Thread(target=run, args=(leave, b, n)) for n, b in enumerate(leaving)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
-
-    records = audience.new_records()
-    for start in range(0, len(records), 5):
-        assert audience.deliver(records[start : start + 5]) == {"batchItemFailures": []}
+    deliver_in_batches(audience, 5)
     # The four who only unfollowed the section are still subscribed to everything.
     expect(audience, all=12, tag_world=8)
 
