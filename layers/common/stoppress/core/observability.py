@@ -23,11 +23,15 @@ the ingest and subscribe functions' whole import budget. So:
   calls these functions do not make through them.
 """
 
+import threading
 from collections.abc import Callable
 from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
+    AmazonCloudWatchEMFProvider,
+)
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Tracer
@@ -86,6 +90,27 @@ def _tracer() -> "Tracer | UntracedTracer":
     return Tracer(service=SERVICE, patch_modules=TRACED_MODULES)
 
 
+class SerialEMFProvider(AmazonCloudWatchEMFProvider):
+    """Powertools' EMF metrics, added to and flushed under one lock.
+
+    Lambda runs one invocation per execution environment at a time, so the set
+    is never shared there. The local stack and the test suite run several
+    handlers in threads of one process, sharing this one set: unlocked, one
+    handler's flush can empty it between another's check and its serialisation
+    ("Must contain at least one metric"), failing a request whose work is done.
+    """
+
+    _lock = threading.RLock()
+
+    def add_metric(self, *args: Any, **kwargs: Any) -> None:
+        with self._lock:
+            super().add_metric(*args, **kwargs)
+
+    def flush_metrics(self, raise_on_empty_metrics: bool = False) -> None:
+        with self._lock:
+            super().flush_metrics(raise_on_empty_metrics=raise_on_empty_metrics)
+
+
 logger = Logger(service=SERVICE)
-metrics = Metrics(namespace=SERVICE, service=SERVICE)
+metrics = Metrics(provider=SerialEMFProvider(namespace=SERVICE, service=SERVICE))
 tracer = _tracer()
