@@ -44,11 +44,9 @@ class FakePushClient:
 
 @dataclass
 class FakeMembers:
-    """One topic shard's members, paged in sub id order as the table returns them; with
-    ``by_shard``, each shard's own (tagged with it, as the table tags them)."""
+    """One topic partition's members, paged in sub id order as the table returns them."""
 
     shard: list[Recipient]
-    by_shard: dict[int, list[Recipient]] | None = None
     deleted: list[str] = field(default_factory=list)
     pages_read: int = 0
     # The topics the last read left out (a version's earlier audience topics).
@@ -72,13 +70,8 @@ class FakeMembers:
     ) -> Iterator[Sequence[Recipient]]:
         # Like the table: what another topic of the audience reaches is not read at all.
         self.excluded = set(excluding)
-        members = (
-            self.shard
-            if self.by_shard is None
-            else [r.model_copy(update={"shard": shard}) for r in self.by_shard.get(shard, [])]
-        )
         ordered = sorted(
-            (r for r in members if not (excluding and set(r.topics or ()) & set(excluding))),
+            (r for r in self.shard if not (excluding and set(r.topics or ()) & set(excluding))),
             key=lambda r: r.sub_id,
         )
         if start_after is not None:

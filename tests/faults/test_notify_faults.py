@@ -160,9 +160,8 @@ def ledger_size(table: str) -> int:
 
 
 PLANNED = sorted(
-    # The new story reaches everyone and the followers of its two tags (a job each).
-    [("all", 1, s) for s in range(SHARDS)]
-    + [("tag:world", 1, 0), ("tag:nato", 1, 0)]
+    # The new story reaches everyone and the followers of its two tags.
+    [(t, 1, s) for t in ("all", "tag:world", "tag:nato") for s in range(SHARDS)]
     + [(f"article:{ARTICLE_ID}", 2, s) for s in range(SHARDS)]
 )
 

@@ -5,7 +5,14 @@ from typing import Any
 
 import boto3
 
-from stoppress.contracts.keys import topic_member_sk, topic_pk
+from stoppress.contracts.keys import (
+    FOLLOW_TOPIC_PARTITIONS,
+    shard_of,
+    subscription_id,
+    topic_member_sk,
+    topic_partitions,
+    topic_pk,
+)
 from stoppress.subscriptions.model import Subscription
 from stoppress.subscriptions.table import SubscriptionStore
 
@@ -85,3 +92,53 @@ def test_members_an_earlier_topic_reaches_are_left_out_by_the_read(table: str) -
     # A page filtered empty is skipped, and paging goes on past it.
     assert read(page_size=1, excluding={"all", "tag:x"}) == ["b" * 32, "d" * 32]
     assert read(page_size=1, excluding={"all"}, start_after="b" * 32) == ["c" * 32, "d" * 32]
+
+
+def test_every_reader_of_an_audience_is_in_one_read_partition_however_many_shards(
+    table: str,
+) -> None:
+    # 64 shards: "all" over all of them, every other topic folded onto eight.
+    store = SubscriptionStore(table, topic_shards=64)
+    now = datetime.now(UTC)
+    kinds = [("all",), ("all", "article:a"), ("article:a",), ("tag:x", "article:a"), ("tag:x",)]
+    readers = {subscription_id(f"reader{n}"): kinds[n % len(kinds)] for n in range(60)}
+    assert len({shard_of(s, 64) for s in readers}) > 2 * FOLLOW_TOPIC_PARTITIONS
+    for sub_id, topics in readers.items():
+        store.put(
+            Subscription(
+                sub_id=sub_id,
+                endpoint=f"https://fcm.googleapis.com/fcm/send/{sub_id}",
+                p256dh="p" * 87,
+                auth="a" * 22,
+                topics=topics,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+
+    def reached(audience: tuple[str, ...]) -> list[str]:
+        found = []
+        for index, topic in enumerate(audience):
+            for partition in range(topic_partitions(topic, 64)):
+                pages = store.members(topic, partition, excluding=audience[:index])
+                found += [r.sub_id for page in pages for r in page]
+        return found
+
+    for audience in [("all", "article:a"), ("article:a",), ("all", "tag:x"), ("tag:x",)]:
+        found = reached(audience)
+        assert len(found) == len(set(found))
+        assert set(found) == {s for s, topics in readers.items() if set(topics) & set(audience)}
+
+    # Leaving finds every membership where it was written.
+    for sub_id, topics in readers.items():
+        if "article:a" in topics and len(topics) > 1:
+            store.remove_topics(sub_id, {"article:a"}, now=now)
+        else:
+            store.delete(sub_id)
+    items = boto3.client("dynamodb").scan(TableName=table)["Items"]
+    left = [i for i in items if i["pk"]["S"].startswith("TOPIC#")]
+    assert {tuple(readers[i["sub_id"]["S"]]) for i in left} == {
+        ("all", "article:a"),
+        ("tag:x", "article:a"),
+    }
+    assert all("article:a" not in i["pk"]["S"] for i in left)

@@ -7,6 +7,7 @@ import pytest
 
 from stoppress.articles.model import Audience, ChangeKind, SourceObject, Version
 from stoppress.contracts.jobs import PushJob
+from stoppress.contracts.keys import FOLLOW_TOPIC_PARTITIONS
 from stoppress.notify.payload import build_payload
 from stoppress.notify.planning import PushTtls, plan_fanout
 from stoppress.webpush.headers import Urgency, topic_header
@@ -125,28 +126,27 @@ def test_an_update_to_everyone_reaches_its_followers_too() -> None:
     version = make_version(number=2, change=ChangeKind.UPDATE, audience=Audience.ALL)
     jobs = plan_fanout(version, shards=2, site_base_url=SITE)
 
-    # The followers everyone's job does not reach are few: one job reads both shards.
-    assert [(j.topic, j.shard, j.shard_span) for j in jobs] == [
-        ("all", 0, 1),
-        ("all", 1, 1),
-        ("article:storm-warning", 0, 2),
+    assert [(j.topic, j.shard) for j in jobs] == [
+        ("all", 0),
+        ("all", 1),
+        ("article:storm-warning", 0),
+        ("article:storm-warning", 1),
     ]
     assert {j.audience for j in jobs} == {("all", "article:storm-warning")}
-    assert len({j.job_id for j in jobs}) == 3
+    assert len({j.job_id for j in jobs}) == 4
     # Only the followers' push offers to stop following.
-    assert [len(j.payload["notification"]["actions"]) for j in jobs] == [1, 1, 2]
+    assert [len(j.payload["notification"]["actions"]) for j in jobs] == [1, 1, 2, 2]
 
 
-def test_a_later_topic_is_read_eight_shards_a_job() -> None:
+@pytest.mark.parametrize("shards", [1, 7, 8, 9, 20, 64, 1000])
+def test_everyone_is_read_from_every_shard_and_a_story_from_eight_at_most(shards: int) -> None:
     version = make_version(number=2, change=ChangeKind.UPDATE, audience=Audience.ALL)
-    jobs = plan_fanout(version, shards=20, site_base_url=SITE)
+    jobs = plan_fanout(version, shards=shards, site_base_url=SITE)
 
-    later = [(j.shard, j.shard_span) for j in jobs if j.topic == "article:storm-warning"]
-    assert later == [(0, 8), (8, 8), (16, 4)]
-    assert [j.shard for j in jobs if j.topic == "all"] == list(range(20))
-    # A span is part of what the job is: the same shard read alone is another job.
-    single = jobs[-1].model_copy(update={"shard_span": 1})
-    assert single.job_id != jobs[-1].job_id
+    assert [j.shard for j in jobs if j.topic == "all"] == list(range(shards))
+    later = [j.shard for j in jobs if j.topic == "article:storm-warning"]
+    assert later == list(range(min(shards, FOLLOW_TOPIC_PARTITIONS)))
+    assert len({j.job_id for j in jobs}) == len(jobs)
 
 
 def test_a_new_story_goes_to_everyone_alone() -> None:
@@ -160,11 +160,13 @@ def test_a_new_story_reaches_everyone_then_the_followers_of_its_sections() -> No
     jobs = plan_fanout(version, shards=2, site_base_url=SITE)
 
     topics = ["all", "tag:city-hall", "tag:economie"]
-    assert [(j.topic, j.shard, j.shard_span) for j in jobs] == [
-        ("all", 0, 1),
-        ("all", 1, 1),
-        ("tag:city-hall", 0, 2),
-        ("tag:economie", 0, 2),
+    assert [(j.topic, j.shard) for j in jobs] == [
+        ("all", 0),
+        ("all", 1),
+        ("tag:city-hall", 0),
+        ("tag:city-hall", 1),
+        ("tag:economie", 0),
+        ("tag:economie", 1),
     ]
     # A reader in several of them hears it from the first: the senders need the order.
     assert {j.audience for j in jobs} == {tuple(topics)}

@@ -512,55 +512,14 @@ def test_the_first_topics_job_skips_nobody(world: World) -> None:
     assert world.members.excluded == set()
 
 
-def spanning_world(world: World) -> dict[int, list[Browser]]:
-    """Twelve followers over shards 4 to 7, the first three in every shard's first page."""
-    shards = {s: [make_browser(100 + 3 * (s - 4) + n) for n in range(3)] for s in range(4, 8)}
-    world.browsers = [b for group in shards.values() for b in group]
-    world.members.by_shard = {s: [b.recipient for b in group] for s, group in shards.items()}
-    return shards
-
-
-def test_a_job_spanning_shards_reads_each_once(world: World) -> None:
-    spanning_world(world)
-    world.options = SendOptions(max_in_flight=4, page_size=2, checkpoint_seconds=0)
-    report = world.send(make_job(topic="article:storm", shard=4, shard_span=4))
-
-    assert sorted(world.client.urls()) == sorted(b.recipient.endpoint for b in world.browsers)
-    assert report.sent == 12
-    # Checkpoints name the shard with the sub id: resuming knows where it was.
-    assert {c.split("/")[0] for c in world.claims.cursors} <= {"4", "5", "6", "7"}
-    assert world.claims.cursors[-1].startswith("7/")
-
-
-def test_a_spanning_job_resumes_in_the_shard_it_stopped_in(world: World) -> None:
-    shards = spanning_world(world)
-    in_five = sorted(b.recipient.sub_id for b in shards[5])
-    world.claims.resume_from = f"5/{in_five[0]}"
-    world.send(make_job(topic="article:storm", shard=4, shard_span=4))
-
-    expected = [b for b in shards[5] if b.recipient.sub_id > in_five[0]]
-    expected += shards[6] + shards[7]
-    assert sorted(world.client.urls()) == sorted(b.recipient.endpoint for b in expected)
-
-
-def test_a_spanning_job_renews_a_follow_in_the_shard_it_was_read_from(world: World) -> None:
-    shards = spanning_world(world)
+def test_a_story_job_renews_due_follows_in_the_partition_it_read(world: World) -> None:
     # A day left of the follow's fourteen: due to be renewed by this push.
     tomorrow = int(time.time()) + 86_400
-    assert world.members.by_shard is not None
-    for s, group in world.members.by_shard.items():
-        world.members.by_shard[s] = [r.model_copy(update={"expires_at": tomorrow}) for r in group]
-    world.send(make_job(topic="article:storm", shard=4, shard_span=4))
+    world.members.shard = [
+        b.recipient.model_copy(update={"expires_at": tomorrow}) for b in world.browsers
+    ]
+    world.send(make_job(topic="article:storm", shard=5))
 
-    renewed = {(sub_id, shard) for sub_id, _, shard in world.members.extended}
-    assert renewed == {(b.recipient.sub_id, s) for s, group in shards.items() for b in group}
-
-
-def test_parts_of_a_spanning_job_split_every_shard_between_them(world: World) -> None:
-    spanning_world(world)
-    job = make_job(topic="article:storm", shard=4, shard_span=4)
-    for index in range(3):
-        world.send(job, SendPart(index, 3))
-    urls = world.client.urls()
-    assert sorted(urls) == sorted(b.recipient.endpoint for b in world.browsers)
-    assert len(urls) == len(set(urls))
+    assert sorted(world.members.extended) == sorted(
+        (b.recipient.sub_id, "article:storm", 5) for b in world.browsers
+    )

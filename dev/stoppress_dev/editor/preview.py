@@ -7,7 +7,7 @@ from disk instead of S3, and the table is read but never written: the version
 ingest would store, or the rejection it would record, comes back in the outcome
 and goes no further. Who would hear is notify's answer for that version
 (``audience_topics``, ``push_urgency``, and the cooldown rules for a story's
-followers), with each topic's members counted shard by shard.
+followers), with each topic's members counted partition by partition.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from stoppress.articles.model import Audience, ChangeKind, Head, SourceObject, Version
+from stoppress.contracts.keys import topic_partitions
 from stoppress.core.settings import IngestSettings
 from stoppress.ingest.objects import ObjectStore
 from stoppress.ingest.service import Status, StoredObject, ingest_upload
@@ -182,12 +183,12 @@ def _count_members(
     on_count: Callable[[int, int], None] | None,
 ) -> tuple[TopicReach, ...]:
     shards = reader.target.topic_shards
-    total = len(topics) * shards
+    total = sum(topic_partitions(topic, shards) for topic in topics)
     done = 0
     reach = []
     for topic in topics:
         members = 0
-        for shard in range(shards):
+        for shard in range(topic_partitions(topic, shards)):
             members += reader.member_count(topic, shard)
             done += 1
             if on_count is not None:

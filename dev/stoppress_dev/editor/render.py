@@ -137,8 +137,8 @@ def _add_reach(grid: Table, p: Preview) -> None:
         )
     grid.add_row(
         "alerts",
-        f"up to {_plural(p.subscribers, 'subscriber')} (the sum over topics, "
-        f"{p.shards} shards each; a reader in several topics is alerted once)",
+        f"up to {_plural(p.subscribers, 'subscriber')} (the sum over topics; "
+        "a reader in several topics is alerted once)",
     )
     if p.held_until is not None:
         embargo = p.version.embargo_until if p.version is not None else None

@@ -36,13 +36,10 @@ class Recipient(BaseModel):
     # when it is due, and a member past it is as good as deleted. Absent from jobs
     # queued before members carried it, and from members that have none.
     expires_at: int | None = None
-    # The topic shard the member was read from, when a job reads several
-    # (``PushJob.shard_span``); a story follow is renewed there.
-    shard: int | None = Field(default=None, ge=0)
 
 
 class PushJob(BaseModel):
-    """Send one version's notification to one topic shard (or to named recipients only)."""
+    """Send one version's notification to one topic partition (or to named recipients only)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -60,10 +57,6 @@ class PushJob(BaseModel):
     # Every topic the version goes to, in order, when more than one: a member of this
     # job's topic who is also in an earlier one hears it from there, so nobody twice.
     audience: tuple[str, ...] | None = None
-    # How many topic shards, from ``shard`` on, this job reads one after another. A
-    # topic after the first of an audience keeps only the members the earlier topics
-    # do not reach, usually few: a job per shard would cost more than its sending.
-    shard_span: int = Field(default=1, ge=1, le=1000)
     attempt: int = Field(default=0, ge=0)
 
     def to_message(self) -> str:
@@ -84,8 +77,6 @@ class PushJob(BaseModel):
         """
         h = hashlib.sha256()
         h.update(f"{self.article_id}\n{self.version}\n{self.topic}\n{self.shard}\n".encode())
-        if self.shard_span > 1:
-            h.update(f"span {self.shard_span}\n".encode())
         h.update(f"{self.attempt}\n".encode())
         if self.recipients is not None:
             for sub_id in sorted(r.sub_id for r in self.recipients):

@@ -33,6 +33,9 @@ SUB_SK: Final = "SUB"
 VERSION_SK_PREFIX: Final = "VERSION#"
 SUB_PK_PREFIX: Final = "SUB#"
 TOPIC_PK_PREFIX: Final = "TOPIC#"
+# Partitions of any topic other than ``all`` (``topic_partitions``). Fixed: a
+# member is found where it was written, and only the SUB item's shard is stored.
+FOLLOW_TOPIC_PARTITIONS: Final = 8
 # A topic's audience count, spread over counter items (``audience_count_sk``).
 AUDIENCE_PK_PREFIX: Final = "AUDIENCE#"
 AUDIENCE_BATCH_SK: Final = "APPLIED"
@@ -147,8 +150,27 @@ def subscription_pk(sub_id: str) -> str:
     return f"{SUB_PK_PREFIX}{sub_id}"
 
 
+def topic_partitions(topic: str, shards: int) -> int:
+    """How many partitions hold ``topic``'s members when subscriptions use ``shards``.
+
+    ``all`` is spread over every shard: it is the largest audience, and each
+    partition is one push job, so the shard count is its fan-out parallelism.
+    Every other topic (a story, a section) folds onto at most
+    ``FOLLOW_TOPIC_PARTITIONS``: followers are far fewer, and a fan-out reads
+    every partition of its topics whether anyone is in them or not.
+    """
+    return shards if topic == TOPIC_ALL else min(shards, FOLLOW_TOPIC_PARTITIONS)
+
+
 def topic_pk(topic: str, shard: int) -> str:
-    return f"{TOPIC_PK_PREFIX}{topic}#{shard}"
+    """The partition of ``topic`` that holds the members of a subscription in ``shard``.
+
+    ``shard`` is the subscription's (``shard_of``, kept on its SUB item) or a
+    partition number below ``topic_partitions``: folding one gives itself, so a
+    member read from a partition is written back to the same one.
+    """
+    partition = shard if topic == TOPIC_ALL else shard % FOLLOW_TOPIC_PARTITIONS
+    return f"{TOPIC_PK_PREFIX}{topic}#{partition}"
 
 
 def topic_of_member_pk(pk: str) -> str | None:

@@ -1,8 +1,9 @@
-"""Fan-out planning: which topic shards hear about a version, as one push job each.
+"""Fan-out planning: which topic partitions hear about a version, as one push job each.
 
-Subscribers are spread over ``shards`` shards per topic (``keys.shard_of``), so
-one version becomes ``shards`` small jobs that SendFunction instances run in
-parallel, each paging through one shard's members.
+Subscribers are spread over ``shards`` shards (``keys.shard_of``); topic ``all``
+over every one of them, any other topic over a few (``keys.topic_partitions``).
+One version becomes a small job per partition of each of its topics, which
+SendFunction instances run in parallel, each paging through one partition's members.
 """
 
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from stoppress.contracts.keys import (
     article_topic,
     tag_slug,
     tag_topic,
+    topic_partitions,
 )
 from stoppress.notify.payload import SiteLook, build_payload
 from stoppress.webpush.headers import Urgency, topic_header
@@ -26,10 +28,6 @@ BREAKING_TAG: Final = "breaking"
 # ones the file names): each tag topic costs jobs, and a story's first few tags
 # are its section and main subjects.
 MAX_TAG_TOPICS: Final = 5
-# Shards one job reads for a topic after the first of an audience: such a topic
-# keeps only the members no earlier topic reaches (followers who are not subscribed
-# to everything), so a job per shard would cost more than its sending.
-LATER_TOPIC_SHARD_SPAN: Final = 8
 
 
 @dataclass(frozen=True)
@@ -98,8 +96,8 @@ def plan_fanout(
     look: SiteLook | None = None,
     covers: int | None = None,
 ) -> list[PushJob]:
-    """Push jobs for the version's audience topics (none for audience none): one per shard
-    of the first topic, one per ``LATER_TOPIC_SHARD_SPAN`` shards of each later one.
+    """Push jobs for the version's audience topics (none for audience none): one per
+    partition of each topic (``keys.topic_partitions``).
 
     ``covers``: how many updates the push stands for (a cooldown window's release).
     """
@@ -110,8 +108,7 @@ def plan_fanout(
     ttl = (ttls or PushTtls()).for_urgency(urgency)
     header = topic_header(version.article_id)
     jobs: list[PushJob] = []
-    for index, topic in enumerate(topics):
-        span = 1 if index == 0 else min(LATER_TOPIC_SHARD_SPAN, shards)
+    for topic in topics:
         payload = build_payload(
             version,
             site_base_url=site_base_url,
@@ -131,8 +128,7 @@ def plan_fanout(
                 ttl=ttl,
                 topic_header=header,
                 audience=topics if len(topics) > 1 else None,
-                shard_span=min(span, shards - shard),
             )
-            for shard in range(0, shards, span)
+            for shard in range(topic_partitions(topic, shards))
         ]
     return jobs

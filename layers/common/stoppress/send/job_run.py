@@ -9,7 +9,7 @@ import contextlib
 import random
 import time
 from collections import deque
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -65,9 +65,8 @@ class _Pending:
     failed_ids: list[str] = field(default_factory=list)
     # Marked failing, and reached this time.
     recovered_ids: list[str] = field(default_factory=list)
-    # Reached, and their member's expiry is due to be pushed back (``Expiry``): the sub id
-    # and the topic shard its member was read from.
-    renew_ids: list[tuple[str, int]] = field(default_factory=list)
+    # Reached, and their member's expiry is due to be pushed back (``Expiry``).
+    renew_ids: list[str] = field(default_factory=list)
     retry: list[Recipient] = field(default_factory=list)
     retry_after: int = 0
 
@@ -88,44 +87,12 @@ def _recipient_pages(
         yield ordered[i : i + page_size]
 
 
-# A job that reads several shards (``PushJob.shard_span``) checkpoints "<shard>/<sub id>".
-SPAN_CURSOR_SEPARATOR: Final = "/"
-
-
 def _with_cursors(
     pages: Iterator[Sequence[Recipient]],
 ) -> Iterator[tuple[str, Sequence[Recipient]]]:
     """Each page with the cursor that resumes after it: its last sub id."""
     for page in pages:
         yield page[-1].sub_id, page
-
-
-def _span_pages(
-    members: MemberStore,
-    job: PushJob,
-    *,
-    page_size: int,
-    cursor: str | None,
-    part: SendPart,
-    excluding: Collection[str],
-) -> Iterator[tuple[str, Sequence[Recipient]]]:
-    """The pages of the shards a spanning job reads, one shard after another, each with
-    the cursor that resumes after it (the shard, and the last sub id in it).
-
-    ``part`` slices each shard's sub id range the way it slices one shard's."""
-    shard, after = job.shard, None
-    if cursor:
-        shard_text, _, after = cursor.partition(SPAN_CURSOR_SEPARATOR)
-        shard = int(shard_text)
-    for current in range(shard, job.shard + job.shard_span):
-        start = after if current == shard else None
-        if part.start_after is not None and (start is None or start < part.start_after):
-            start = part.start_after
-        pages = members.members(
-            job.topic, current, page_size=page_size, start_after=start, excluding=excluding
-        )
-        for page in _until(iter(pages), part.stop_at):
-            yield f"{current}{SPAN_CURSOR_SEPARATOR}{page[-1].sub_id}", page
 
 
 def _until(
@@ -272,15 +239,6 @@ class JobRun:
                     self.part.stop_at,
                 )
             )
-        elif job.shard_span > 1:
-            pages = _span_pages(
-                self.members,
-                job,
-                page_size=self.options.page_size,
-                cursor=cursor,
-                part=self.part,
-                excluding=self._earlier,
-            )
         else:
             members = self.members.members(
                 job.topic,
@@ -377,8 +335,7 @@ class JobRun:
             if (self._story or not recipient.failing) and self.options.expiry.renewal_due(
                 self.job.topic, recipient.expires_at, now, recipient.sub_id
             ):
-                shard = self.job.shard if recipient.shard is None else recipient.shard
-                pending.renew_ids.append((recipient.sub_id, shard))
+                pending.renew_ids.append(recipient.sub_id)
         elif status in _GONE:
             pending.expired += 1
             pending.expired_ids.append(recipient.sub_id)
@@ -559,7 +516,7 @@ class JobRun:
         with ThreadPoolExecutor(max_workers=min(DELETE_WORKERS, len(calls))) as pool:
             self.retired += sum(pool.map(lambda call: call[0](call[1]), calls))
 
-    def _renew(self, members: Sequence[tuple[str, int]]) -> None:
+    def _renew(self, members: Sequence[str]) -> None:
         """Push back the expiry of members whose success made it due: confirm their
         subscriptions, or, on a story's job, extend their follows.
 
@@ -574,12 +531,11 @@ class JobRun:
         now = datetime.now(UTC)
         job = self.job
 
-        def renew(member: tuple[str, int]) -> bool | None:
-            sub_id, shard = member
+        def renew(sub_id: str) -> bool | None:
             for attempt in range(1, WRITE_ATTEMPTS + 1):
                 try:
                     if self._story:
-                        return self.members.extend_follow(sub_id, job.topic, shard, now=now)
+                        return self.members.extend_follow(sub_id, job.topic, job.shard, now=now)
                     return self.members.confirm(sub_id, now=now)
                 except TransientError:
                     if attempt == WRITE_ATTEMPTS:

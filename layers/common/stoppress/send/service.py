@@ -114,9 +114,7 @@ async def send_job(
         job, client, vapid, members, claims, queue, stats, options, clock, part, key, time_left
     )
     try:
-        # A job spanning shards keeps the shard in its cursor and slices each shard itself.
-        spans = job.shard_span > 1 and job.recipients is None
-        await run.run(claim.cursor if spans else _later(claim.cursor, part.start_after))
+        await run.run(_later(claim.cursor, part.start_after))
     except JobInProgressError:
         raise  # the lease is someone else's now
     except Exception:

@@ -117,11 +117,10 @@ def member_to_item(
     return item
 
 
-def member_from_item(item: Mapping[str, Any], shard: int | None = None) -> "Recipient":
+def member_from_item(item: Mapping[str, Any]) -> "Recipient":
     from stoppress.contracts.jobs import Recipient
 
     return Recipient(
-        shard=shard,
         sub_id=item["sub_id"],
         endpoint=item["endpoint"],
         p256dh=item["p256dh"],
@@ -191,7 +190,7 @@ class SubscriptionStore:
         start_after: str | None = None,
         excluding: Collection[str] = (),
     ) -> Iterator[list["Recipient"]]:
-        """Pages of a topic shard's members, in sub id order, one Query per page.
+        """Pages of a topic partition's members, in sub id order, one Query per page.
 
         ``start_after`` is a sub id: resume after it (a retry or a split job).
         ``excluding``: leave out members also in these topics (a version's earlier
@@ -231,7 +230,7 @@ class SubscriptionStore:
         while True:
             with translated("reading topic members"):
                 response = clients.dynamodb().query(**kwargs)
-            page = [member_from_item(from_attrs(item), shard) for item in response.get("Items", [])]
+            page = [member_from_item(from_attrs(item)) for item in response.get("Items", [])]
             if page:
                 yield page
             last = response.get("LastEvaluatedKey")
