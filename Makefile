@@ -61,6 +61,7 @@ bench: setup
 
 bench-fanout: setup
 	$(BIN)/python -m benchmarks.fanout
+	$(BIN)/python -m benchmarks.fanout_overlap
 
 bench-coldstart: setup
 	$(BIN)/python -m benchmarks.coldstart

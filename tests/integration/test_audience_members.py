@@ -61,15 +61,10 @@ def test_members_carry_the_topics_and_follow_an_unfollow(table: str) -> None:
     assert topics_of(member(table, "article:a")) is None
 
 
-def test_members_an_earlier_topic_reaches_are_left_out_by_the_read(table: str) -> None:
-    store = SubscriptionStore(table, topic_shards=1)
-    now = datetime.now(UTC)
-    readers = {
-        "a" * 32: ("all", "article:a"),
-        "b" * 32: ("article:a",),
-        "c" * 32: ("tag:x", "article:a"),
-        "d" * 32: ("article:a", "article:b"),
-    }
+def store_readers(
+    store: SubscriptionStore, readers: dict[str, tuple[str, ...]], now: datetime
+) -> None:
+    """One subscription per sub id, with its topics."""
     for sub_id, topics in readers.items():
         store.put(
             Subscription(
@@ -82,6 +77,18 @@ def test_members_an_earlier_topic_reaches_are_left_out_by_the_read(table: str) -
                 updated_at=now,
             )
         )
+
+
+def test_members_an_earlier_topic_reaches_are_left_out_by_the_read(table: str) -> None:
+    store = SubscriptionStore(table, topic_shards=1)
+    now = datetime.now(UTC)
+    readers = {
+        "a" * 32: ("all", "article:a"),
+        "b" * 32: ("article:a",),
+        "c" * 32: ("tag:x", "article:a"),
+        "d" * 32: ("article:a", "article:b"),
+    }
+    store_readers(store, readers, now)
 
     def read(**kwargs: Any) -> list[str]:
         return [r.sub_id for page in store.members("article:a", 0, **kwargs) for r in page]
@@ -103,18 +110,7 @@ def test_every_reader_of_an_audience_is_in_one_read_partition_however_many_shard
     kinds = [("all",), ("all", "article:a"), ("article:a",), ("tag:x", "article:a"), ("tag:x",)]
     readers = {subscription_id(f"reader{n}"): kinds[n % len(kinds)] for n in range(60)}
     assert len({shard_of(s, 64) for s in readers}) > 2 * FOLLOW_TOPIC_PARTITIONS
-    for sub_id, topics in readers.items():
-        store.put(
-            Subscription(
-                sub_id=sub_id,
-                endpoint=f"https://fcm.googleapis.com/fcm/send/{sub_id}",
-                p256dh="p" * 87,
-                auth="a" * 22,
-                topics=topics,
-                created_at=now,
-                updated_at=now,
-            )
-        )
+    store_readers(store, readers, now)
 
     def reached(audience: tuple[str, ...]) -> list[str]:
         found = []
