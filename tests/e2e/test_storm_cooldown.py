@@ -105,6 +105,10 @@ def test_a_storm_reaches_followers_once_per_window_with_the_latest_version(
     last = payloads(follower)[-1]
     assert last["article"]["updates"] == 2
     assert last["notification"]["body"].startswith("Latest of 2 updates: ")
+    # Its line tells what changed since the push the follower got (version 2), so
+    # version 3's news is not lost with version 3.
+    assert [v.get("compared_with") for v in stack.versions(STORY)] == [None, 1, 2, 2]
+    assert last["notification"]["body"].startswith(f"Latest of 2 updates: {NEWS[1][:40]}")
     # Readers of everything heard of the new story only: updates are for followers.
     assert versions(reader) == [1]
     assert stack.delivery_counts(STORY, 3)["sent"] == 0

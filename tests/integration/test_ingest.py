@@ -20,6 +20,8 @@ from stoppress.ingest.articles_table import ArticleStore
 from stoppress.ingest.objects import ObjectStore
 from stoppress.ingest.s3_events import upload_from_record
 from stoppress.ingest.service import ingest_upload
+from stoppress.notify.cooldown import Gate
+from stoppress.notify.cooldown_table import CooldownGateTable
 from tests.fakes.aws import error_answer
 from tests.fakes.lambda_context import lambda_context
 from tests.integration.s3_events import Upload, put, s3_event
@@ -582,6 +584,39 @@ def test_after_a_silent_correction_the_line_covers_everything_since_the_push(
     head = store.get_head(ARTICLE_ID)
     assert head is not None
     assert head.pushed_version == 3
+
+
+def test_while_updates_wait_in_the_cooldown_the_line_covers_everything_since_the_push(
+    s3: Any, bucket: str, store: ArticleStore, table: str
+) -> None:
+    handle(put(s3, bucket, KEY, STORY))
+    handle(put(s3, bucket, KEY, UPDATE))
+    gates = CooldownGateTable(table)
+    # Notify pushed version 2 and opened the story's window.
+    assert gates.write(ARTICLE_ID, Gate(window_until=2e9, pushed_version=2), expected_revision=0)
+    later = UPDATE.rstrip() + (
+        b"\n\nOn Tuesday the alliance's spokesman said the agenda would be set by the "
+        b"ambassadors in a closed session.\n"
+    )
+    handle(put(s3, bucket, KEY, later))
+    third = store.get_version(ARTICLE_ID, 3)
+    assert third is not None
+    assert third.compared_with == 2
+
+    # Version 3 waits for the window's end; followers have still seen only version 2.
+    held = Gate(window_until=2e9, pushed_version=2, held_version=3, held_count=1, revision=1)
+    assert gates.write(ARTICLE_ID, held, expected_revision=1)
+    latest = later.rstrip() + b"\n\nMoscow named its delegation on Wednesday evening.\n"
+    handle(put(s3, bucket, KEY, latest))
+
+    fourth = store.get_version(ARTICLE_ID, 4)
+    assert fourth is not None
+    assert fourth.compared_with == 2
+    assert fourth.change_line is not None
+    # What version 3 added is news to them too, and brings more new words than 4's line.
+    assert fourth.change_line.startswith("On Tuesday the alliance's spokesman")
+    assert fourth.changed_words is not None
+    assert fourth.changed_words > 20
 
 
 def test_a_headline_only_change_names_the_new_headline(

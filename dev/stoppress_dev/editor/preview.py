@@ -78,6 +78,9 @@ class _ReadOnlyArticles:
     def get_version(self, article_id: str, number: int) -> Version | None:
         return self._articles.get_version(article_id, number)
 
+    def pushed_while_held(self, article_id: str) -> int | None:
+        return self._articles.pushed_while_held(article_id)
+
     def put_version(self, version: Version, head: Head, *, expected_head: int | None) -> None:
         return None
 

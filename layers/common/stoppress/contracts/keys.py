@@ -29,6 +29,10 @@ MAX_TAG_SLUG_LENGTH: Final = 60
 HEAD_SK: Final = "HEAD"
 # A story's cooldown window (notify.cooldown), beside its head and versions.
 COOLDOWN_SK: Final = "COOLDOWN"
+# Its attributes ingest reads too: the version the followers last got, and the
+# update waiting for the window's end (0: none).
+COOLDOWN_PUSHED: Final = "pushed_version"
+COOLDOWN_HELD: Final = "held_version"
 SUB_SK: Final = "SUB"
 VERSION_SK_PREFIX: Final = "VERSION#"
 SUB_PK_PREFIX: Final = "SUB#"

@@ -25,6 +25,9 @@ from stoppress.aws import clients
 from stoppress.aws.errors import translated
 from stoppress.aws.items import from_attrs, to_attrs
 from stoppress.contracts.keys import (
+    COOLDOWN_HELD,
+    COOLDOWN_PUSHED,
+    COOLDOWN_SK,
     HEAD_SK,
     VERSION_SK_PREFIX,
     article_pk,
@@ -67,6 +70,20 @@ class ArticleStore:
         )
         item = response.get("Item")
         return head_from_item(from_attrs(item)) if item else None
+
+    def pushed_while_held(self, article_id: str) -> int | None:
+        """The version the followers last got while a later update waits in the story's
+        cooldown window (notify's ``COOLDOWN`` item); None when nothing waits."""
+        response = self._call(
+            "get_item",
+            Key=to_attrs({"pk": article_pk(article_id), "sk": COOLDOWN_SK}),
+            ConsistentRead=True,
+            ProjectionExpression="#p, #h",
+            ExpressionAttributeNames={"#p": COOLDOWN_PUSHED, "#h": COOLDOWN_HELD},
+        )
+        item = from_attrs(response.get("Item") or {})
+        pushed, held = int(item.get(COOLDOWN_PUSHED, 0)), int(item.get(COOLDOWN_HELD, 0))
+        return pushed if pushed and held else None
 
     def get_version(self, article_id: str, number: int) -> Version | None:
         response = self._call(

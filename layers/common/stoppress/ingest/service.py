@@ -73,6 +73,7 @@ Status = Literal["stored", "unchanged", "stale", "rejected"]
 class ArticleRepository(Protocol):
     def get_head(self, article_id: str) -> Head | None: ...
     def get_version(self, article_id: str, number: int) -> Version | None: ...
+    def pushed_while_held(self, article_id: str) -> int | None: ...
     def put_version(self, version: Version, head: Head, *, expected_head: int | None) -> None: ...
     def advance_head_source(self, head: Head, source: SourceObject) -> None: ...
     def record_rejection(self, source: SourceObject, reason: str, *, now: datetime) -> None: ...
@@ -177,15 +178,17 @@ def ingest_upload(
         if head is not None and is_older(source, head.source):
             return IngestOutcome("stale", upload.key, article.id, attempts=attempt)
         previous = pushed = None
+        last_pushed: int | None = None
         # The same text can still change what waits for the story's embargo; a
         # redelivered event cannot (it is the upload that made the head).
         rewaits = head is not None and source != head.source and _changes_wait(article, head, now())
         if head is not None and (head.content_hash != article.content_hash or rewaits):
-            for number in {head.version, head.pushed_version or head.version}:
+            last_pushed = _last_pushed(article.id, head, store)
+            for number in {head.version, last_pushed}:
                 if number not in seen:
                     seen[number] = _previous(article.id, number, store=store, objects=objects)
             previous = seen[head.version]
-            pushed = seen[head.pushed_version or head.version]
+            pushed = seen[last_pushed]
         if (
             head is not None
             and not rewaits
@@ -199,7 +202,7 @@ def ingest_upload(
             continue
 
         decision = _judge(article, previous)
-        described = _describe(article, decision, head, previous, pushed)
+        described = _describe(article, decision, head, previous, pushed, last_pushed)
         version = _version(
             article, source, decision, described, head=head, settings=settings, now=now()
         )
@@ -370,21 +373,35 @@ class _Described:
     compared_with: int | None = None
 
 
+def _last_pushed(article_id: str, head: Head, store: ArticleRepository) -> int:
+    """The version the story's followers last got a push for.
+
+    The head's ``pushed_version`` is the last version stored for an audience;
+    while an update waits for the end of the story's cooldown window (or its
+    embargo), that one has not gone out yet, and the window's item knows the
+    version that did: the waiting update's push, or one that overtakes it,
+    then tells followers everything since what they saw.
+    """
+    return store.pushed_while_held(article_id) or head.pushed_version or head.version
+
+
 def _describe(
     article: Article,
     decision: ChangeDecision,
     head: Head | None,
     previous: "_Previous | None",
     pushed: "_Previous | None",
+    number: int | None,
 ) -> _Described:
-    """The change line and word count against the last pushed version (docs/design.md).
+    """The change line and word count against the last pushed version, ``number``
+    (docs/design.md).
 
-    After a silent correction the last pushed version is older than the head:
-    the line then covers everything since the push followers actually saw.
+    After a silent correction, or while updates wait in the story's cooldown
+    window, the last pushed version is older than the head: the line then
+    covers everything since the push followers actually saw.
     """
-    if head is None or decision.change is ChangeKind.NEW:
+    if head is None or number is None or decision.change is ChangeKind.NEW:
         return _Described()
-    number = head.pushed_version or head.version
     changed = decision.changed_words
     if pushed is not previous:
         changed = (

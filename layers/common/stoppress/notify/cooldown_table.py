@@ -16,7 +16,13 @@ from stoppress.articles.model import Version
 from stoppress.aws import clients
 from stoppress.aws.errors import error_code, translated
 from stoppress.aws.items import from_attrs, to_attrs
-from stoppress.contracts.keys import COOLDOWN_SK, article_pk, version_sk
+from stoppress.contracts.keys import (
+    COOLDOWN_HELD,
+    COOLDOWN_PUSHED,
+    COOLDOWN_SK,
+    article_pk,
+    version_sk,
+)
 from stoppress.notify.cooldown import Gate
 
 if TYPE_CHECKING:
@@ -26,8 +32,8 @@ GATE_TYPE: Final = "cooldown"
 GATE_LIFETIME: Final = timedelta(days=2)
 _FIELDS: Final = (
     "window_until",
-    "pushed_version",
-    "held_version",
+    COOLDOWN_PUSHED,
+    COOLDOWN_HELD,
     "held_count",
     "flush_due",
     "embargo_until",
