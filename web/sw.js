@@ -112,6 +112,24 @@ function notificationFrom(payload) {
   return { title: n.title, options };
 }
 
+// A reader subscribed to everything who also follows the story hears an update the
+// editor sent to everyone from everyone's push, which offers no "Unfollow story"
+// (the sender reaches each reader once, from the first topic they are in). This
+// browser knows its follows: it offers the button where the server could not.
+async function offerUnfollow(shown) {
+  const { data } = shown.options;
+  const actions = shown.options.actions || [];
+  const max = (typeof Notification !== "undefined" && Notification.maxActions) || 2;
+  if (!data.article.id || data.article.change !== "update") return shown;
+  if ("unfollow" in data.actions || actions.length >= max) return shown;
+  const state = await savedState().catch(() => null);
+  const topics = state && Array.isArray(state.topics) ? state.topics : [];
+  if (!topics.includes("article:" + data.article.id)) return shown;
+  shown.options.actions = [...actions, { action: "unfollow", title: "Unfollow story" }];
+  data.actions.unfollow = data.navigate;
+  return shown;
+}
+
 self.addEventListener("push", (event) => {
   let payload = null;
   try {
@@ -121,7 +139,8 @@ self.addEventListener("push", (event) => {
   }
   event.waitUntil(
     (async () => {
-      const shown = notificationFrom(payload);
+      const read = notificationFrom(payload);
+      const shown = read && (await offerUnfollow(read));
       if (shown) {
         try {
           return await self.registration.showNotification(shown.title, shown.options);

@@ -257,6 +257,37 @@ def test_unfollow_is_offered_only_for_a_known_article(run_worker: Any) -> None:
     assert "actions" not in options
 
 
+def test_a_follower_reached_by_everyones_push_is_still_offered_to_unfollow(
+    run_worker: Any,
+) -> None:
+    to_everyone = json.loads(payload("update"))
+    to_everyone["notification"]["actions"] = [{"action": "read", "title": "Read"}]
+    following = {"api": "https://api.example", "topics": ["all", "article:nato-resumes-contacts"]}
+    ((_, _, options),) = run_worker(type="push", data=json.dumps(to_everyone), state=following)
+    assert options["actions"] == [
+        {"action": "read", "title": "Read"},
+        {"action": "unfollow", "title": "Unfollow story"},
+    ]
+    assert options["data"]["actions"] == {"read": ARTICLE, "unfollow": ARTICLE}
+
+    # Only for a story this browser follows, only on an update, and never twice.
+    not_following = {**following, "topics": ["all", "article:another-story"]}
+    new_story = json.loads(json.dumps(to_everyone))
+    new_story["article"]["change"] = "new"
+    followers_push = json.loads(json.dumps(to_everyone))
+    followers_push["notification"]["actions"].append(
+        {"action": "unfollow", "title": "Unfollow story"}
+    )
+    for data, state in [
+        (to_everyone, not_following),
+        (to_everyone, None),
+        (new_story, following),
+        (followers_push, following),
+    ]:
+        ((_, _, options),) = run_worker(type="push", data=json.dumps(data), state=state)
+        assert options["actions"] == data["notification"]["actions"]
+
+
 def test_click_focuses_an_open_tab_of_the_article(run_worker: Any) -> None:
     calls = run_worker(
         type="notificationclick",
