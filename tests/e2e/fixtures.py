@@ -7,6 +7,7 @@ points the process at. A warm start takes about a second.
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -28,16 +29,21 @@ def push(stack: LocalStack) -> Iterator[PushService]:
         yield service
 
 
-@pytest.fixture
-def upload(stack: LocalStack) -> Callable[[str, str], None]:
-    """Upload a sample file to a key through the stack's AWS endpoint, like an editor would."""
-    s3 = boto3.client(
+def editor_s3(stack: LocalStack) -> Any:
+    """An S3 client on the stack's AWS endpoint, with the credentials an editor would use."""
+    return boto3.client(
         "s3",
         endpoint_url=stack.state.aws_endpoint_url,
         region_name=stack.state.region,
         aws_access_key_id="editor",
         aws_secret_access_key="editor",
     )
+
+
+@pytest.fixture
+def upload(stack: LocalStack) -> Callable[[str, str], None]:
+    """Upload a sample file to a key through the stack's AWS endpoint, like an editor would."""
+    s3 = editor_s3(stack)
 
     def put(sample: str | Path, key: str) -> None:
         path = sample if isinstance(sample, Path) else SAMPLES / sample

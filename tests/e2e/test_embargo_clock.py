@@ -10,7 +10,6 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import boto3
 import pytest
 import time_machine
 
@@ -18,6 +17,7 @@ from stoppress_dev import cli
 from stoppress_dev.http_front import SAMPLES
 from stoppress_dev.localstack import LocalStack, write_state_file
 from stoppress_dev.pushservice import PushService
+from tests.e2e.fixtures import editor_s3
 from tests.e2e.test_pipeline import KEY, STORY, payloads, subscribe
 from tests.e2e.test_storm_cooldown import stored, wait_for
 
@@ -44,13 +44,7 @@ def test_an_embargo_hours_ahead_holds_the_story_until_the_clock_gets_there(
     reader = push.new_subscriber("reader")
     subscribe(stack, reader, ["all"])
     at = (datetime.now(UTC) + timedelta(hours=HOURS_AHEAD)).replace(microsecond=0)
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=stack.state.aws_endpoint_url,
-        region_name=stack.state.region,
-        aws_access_key_id="editor",
-        aws_secret_access_key="editor",
-    )
+    s3 = editor_s3(stack)
     body = f"Embargo: {at.isoformat()}\n".encode() + (SAMPLES / f"{STORY}.txt").read_bytes()
     s3.put_object(Bucket=stack.state.bucket, Key=KEY, Body=body)
     wait_for(lambda: stored(stack) == 1, timeout=10)

@@ -10,13 +10,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import boto3
 import pytest
 
 from stoppress_dev import cli
 from stoppress_dev.http_front import SAMPLES
 from stoppress_dev.localstack import LocalStack, write_state_file
 from stoppress_dev.pushservice import PushService
+from tests.e2e.fixtures import editor_s3
 from tests.e2e.test_pipeline import KEY, STORY, payloads, subscribe
 from tests.e2e.test_storm_cooldown import NEWS, stored, wait_for
 
@@ -26,13 +26,7 @@ NEW_HEADLINE = "NATO and Russia Agree to Resume Top-Level Contacts Within Weeks"
 
 
 def uploader(stack: LocalStack) -> Callable[..., None]:
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=stack.state.aws_endpoint_url,
-        region_name=stack.state.region,
-        aws_access_key_id="editor",
-        aws_secret_access_key="editor",
-    )
+    s3 = editor_s3(stack)
     original = (SAMPLES / f"{STORY}.txt").read_text(encoding="utf-8")
 
     def put(header: str, *, headline: str = HEADLINE, news: int = 0) -> None:

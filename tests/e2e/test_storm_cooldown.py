@@ -8,12 +8,12 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import boto3
 import pytest
 
 from stoppress_dev.http_front import SAMPLES
 from stoppress_dev.localstack import LocalStack
 from stoppress_dev.pushservice import PushService, Subscriber
+from tests.e2e.fixtures import editor_s3
 from tests.e2e.test_pipeline import KEY, STORY, payloads, subscribe
 
 COOLDOWN = 8
@@ -42,13 +42,7 @@ def calm_push(calm_stack: LocalStack) -> Iterator[PushService]:
 
 
 def uploader(stack: LocalStack, tmp_path: Path) -> Callable[..., None]:
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=stack.state.aws_endpoint_url,
-        region_name=stack.state.region,
-        aws_access_key_id="editor",
-        aws_secret_access_key="editor",
-    )
+    s3 = editor_s3(stack)
     original = (SAMPLES / f"{STORY}.txt").read_text(encoding="utf-8")
 
     def put(news: int, header: str = "") -> None:
